@@ -1,0 +1,100 @@
+"""coe: the web platform of a Project Management Center of Excellence."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+
+from coe.config import PROJECT_ROOT, from_environment, load_or_create_secret_key
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; ``config`` overrides the environment (tests use it)."""
+    instance_path = os.environ.get("COE_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(from_environment(app.instance_path))
+    app.config.update(config or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
+    for step in (configure_logging, register_extensions, register_blueprints, register_errorhandlers,
+                 register_template_helpers, register_commands):
+        step(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    """Log to stderr at COE_LOG_LEVEL, in one format for every module."""
+    level = getattr(logging, str(app.config.get("COE_LOG_LEVEL", "INFO")).upper(), logging.INFO)
+    logger = logging.getLogger("coe")
+    logger.setLevel(level)
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions to this app."""
+    from coe.extensions import bootstrap, configure_sqlite, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", configure_sqlite)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    bootstrap.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register each domain's blueprint and let the domain hook into the app."""
+    from coe import auth, competency, library
+    from coe.auth.views import admin, bp as auth_bp
+    from coe.competency.views import bp as competency_bp
+    from coe.home.views import bp as home_bp
+    from coe.library.views import bp as library_bp
+
+    for domain in (auth, competency, library):
+        domain.init_app(app)
+    for blueprint in (home_bp, auth_bp, admin, competency_bp, library_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Render errors in the site's layout."""
+    from coe.errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Give templates the policy check for navigation and the person's time zone."""
+    from flask_login import current_user
+
+    from coe.auth import policy
+
+    @app.context_processor
+    def inject_policy():
+        return {"can": lambda action, target=None: policy.can(current_user, action, target)}
+
+
+def register_commands(app: Flask) -> None:
+    """Add the coe CLI commands (also reachable as ``flask --app coe ...``)."""
+    from coe.auth.cli import users
+    from coe.cli import serve
+    from coe.library.cli import content
+
+    for command in (users, content, serve):
+        app.cli.add_command(command)

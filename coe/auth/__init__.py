@@ -1,0 +1,27 @@
+"""People, teams, roles and login."""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, request, url_for
+from flask_login import current_user
+
+from coe.auth import policy
+from coe.extensions import login_manager
+
+
+def init_app(app: Flask) -> None:
+    """Bind the session loader and the login gate that sends anonymous visitors to the login page."""
+    from coe.auth.services import load_session_person
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_session_person)
+
+    @app.before_request
+    def require_login():
+        if request.endpoint is None or policy.is_public(request.endpoint):
+            return None
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return None

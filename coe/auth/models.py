@@ -1,0 +1,104 @@
+"""People, teams and the roles they hold."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, ForeignKey, Integer, String, Table, false, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coe.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+team_lead = Table(
+    "team_lead",
+    db.metadata,
+    Column("team_id", ForeignKey("team.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_id", ForeignKey("person.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Team(db.Model):
+    __tablename__ = "team"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    members: Mapped[list[Person]] = relationship(back_populates="team", order_by="Person.display_name")
+    leads: Mapped[list[Person]] = relationship(
+        secondary=team_lead, back_populates="led_teams", order_by="Person.display_name"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Team {self.name!r}>"
+
+
+class Person(db.Model):
+    __tablename__ = "person"
+    __table_args__ = (
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint("session_version >= 1", name="session_version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    role_profile: Mapped[str | None] = mapped_column(String(64))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id", ondelete="SET NULL"), index=True)
+    is_mentor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    team: Mapped[Team | None] = relationship(back_populates="members")
+    led_teams: Mapped[list[Team]] = relationship(
+        secondary=team_lead, back_populates="leads", order_by="Team.name"
+    )
+
+    # Flask-Login protocol. The id it stores carries the session version, so bumping the
+    # version (logout, password change, deactivation) invalidates every old session and
+    # remember cookie on the server side.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_lead(self) -> bool:
+        return bool(self.led_teams)
+
+    @property
+    def roles(self) -> list[str]:
+        """Return the role names held, learner first."""
+        roles = ["learner"]
+        if self.is_mentor:
+            roles.append("mentor")
+        if self.led_teams:
+            roles.append("lead")
+        if self.is_admin:
+            roles.append("admin")
+        return roles
+
+    def __repr__(self) -> str:
+        return f"<Person {self.email!r}>"
+

@@ -1,0 +1,66 @@
+"""Configuration: embedded defaults, overridden by ``COE_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url(instance_path: str, environ: os._Environ | dict) -> str:
+    """Return the database URL from the environment, or a SQLite file in the instance folder."""
+    url = environ.get("COE_DATABASE_URL") or environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'coe.sqlite3'}"
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a dialect+driver name.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_or_create_secret_key(instance_path: str) -> str:
+    """Return the instance's secret key, creating it once with 0600 permissions."""
+    path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def from_environment(instance_path: str, environ: os._Environ | dict | None = None) -> dict:
+    """Build the configuration mapping from ``COE_*`` variables and embedded defaults."""
+    env = os.environ if environ is None else environ
+    redis_url = env.get("COE_REDIS_URL") or None
+    debug = env.get("FLASK_DEBUG", "") in {"1", "true", "True"}
+    secure_cookies = env.get("COE_SECURE_COOKIES")
+    secure = (not debug) if secure_cookies is None else secure_cookies.lower() in {"1", "true", "yes"}
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path, env),
+        "SECRET_KEY": env.get("COE_SECRET_KEY") or load_or_create_secret_key(instance_path),
+        "COE_CONTENT_DIR": env.get("COE_CONTENT_DIR") or str(PROJECT_ROOT / "content"),
+        "COE_INDEX_DIR": env.get("COE_INDEX_DIR") or str(Path(instance_path) / "index"),
+        "COE_REDIS_URL": redis_url,
+        "COE_PASSWORD_HASHER": "argon2id",
+        "COE_LOG_LEVEL": env.get("COE_LOG_LEVEL", "INFO"),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 14,
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "WTF_CSRF_TIME_LIMIT": 60 * 60 * 8,
+        "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }

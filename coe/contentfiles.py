@@ -1,0 +1,103 @@
+"""Reading content files safely: size, encoding and YAML errors become Problems with line numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from coe.errors import Problem
+
+MAX_BYTES = 256 * 1024
+
+
+@dataclass
+class ContentContext:
+    """What one sync has read so far: the content root, problems found, and facts shared between sources."""
+
+    root: Path
+    problems: list[Problem] = field(default_factory=list)
+    shared: dict[str, Any] = field(default_factory=dict)
+
+    def rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def problem(self, path: Path | str, message: str, line: int | None = None) -> None:
+        name = path if isinstance(path, str) else self.rel(path)
+        self.problems.append(Problem(name, message, line))
+
+
+def read_bytes(ctx: ContentContext, path: Path, max_bytes: int = MAX_BYTES) -> bytes | None:
+    """Return the file's bytes, or record a problem if it is too large or unreadable."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            ctx.problem(path, f"is {size // 1024} KiB; the limit is {max_bytes // 1024} KiB. Split it into smaller documents.")
+            return None
+        return path.read_bytes()
+    except OSError as exc:
+        ctx.problem(path, f"cannot be read ({exc.strerror}).")
+        return None
+
+
+def decode(ctx: ContentContext, path: Path, raw: bytes) -> str | None:
+    """Return the text of UTF-8 bytes, or record where the first bad byte sits."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        ctx.problem(path, f"is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8.", line)
+        return None
+    return text.lstrip("\ufeff")
+
+
+class LineDict(dict):
+    """A YAML mapping that remembers its own line and the line of each key."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+def _loader(line_offset: int) -> type[yaml.SafeLoader]:
+    class Loader(yaml.SafeLoader):
+        def construct_yaml_map(self, node):
+            data = LineDict()
+            data.line = node.start_mark.line + 1 + line_offset
+            data.key_lines = {str(key.value): key.start_mark.line + 1 + line_offset for key, _ in node.value}
+            yield data
+            data.update(self.construct_mapping(node))
+
+    Loader.add_constructor("tag:yaml.org,2002:map", Loader.construct_yaml_map)
+    return Loader
+
+
+def load_yaml(ctx: ContentContext, path: Path, text: str, line_offset: int = 0) -> Any:
+    """Parse YAML whose mappings are LineDicts; record a problem and return None on error."""
+    try:
+        return yaml.load(text, Loader=_loader(line_offset))  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 + line_offset if mark else None
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        hint = " (a value containing ': ' must be quoted)" if "mapping values" in str(reason) else ""
+        ctx.problem(path, f"is not well-formed YAML: {reason}{hint}.", line)
+        return None
+
+
+def read_yaml_file(ctx: ContentContext, path: Path) -> Any:
+    """Read, decode and parse a YAML file, recording every problem on the way."""
+    raw = read_bytes(ctx, path)
+    if raw is None:
+        return None
+    text = decode(ctx, path, raw)
+    if text is None:
+        return None
+    return load_yaml(ctx, path, text)

@@ -1,0 +1,103 @@
+"""Library documents as synced from content/library/, and the content generation counter."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coe.auth.models import utcnow
+from coe.extensions import db
+
+KINDS = ("methodologies", "templates", "practices")
+KIND_LABELS = {"methodologies": "Methodology", "templates": "Template", "practices": "Best practice"}
+
+
+class Document(db.Model):
+    __tablename__ = "document"
+    __table_args__ = (
+        UniqueConstraint("kind", "slug"),
+        CheckConstraint("kind IN ('methodologies', 'templates', 'practices')", name="kind_known"),
+        CheckConstraint("review_every > 0", name="review_every_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    slug: Mapped[str] = mapped_column(String(120))
+    path: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(400))
+    owner: Mapped[str] = mapped_column(String(120))
+    version: Mapped[str] = mapped_column(String(40))
+    reviewed: Mapped[date] = mapped_column(Date)
+    review_every: Mapped[int] = mapped_column(Integer, default=12)
+    source: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    toc_html: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    links: Mapped[list[str]] = mapped_column(JSON, default=list)
+    word_count: Mapped[int] = mapped_column(Integer, default=0)
+    checksum: Mapped[str] = mapped_column(String(64))
+    # The content generation in which this document last changed (created, edited, archived).
+    generation: Mapped[int] = mapped_column(Integer, index=True)
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    tags: Mapped[list[DocumentTag]] = relationship(cascade="all, delete-orphan", order_by="DocumentTag.tag")
+    competencies: Mapped[list[DocumentCompetency]] = relationship(
+        cascade="all, delete-orphan", order_by="DocumentCompetency.competency_code"
+    )
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [t.tag for t in self.tags]
+
+    @property
+    def competency_codes(self) -> list[str]:
+        return [c.competency_code for c in self.competencies]
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}/{self.slug}"
+
+
+class DocumentTag(db.Model):
+    __tablename__ = "document_tag"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
+
+
+class DocumentCompetency(db.Model):
+    __tablename__ = "document_competency"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), primary_key=True)
+    competency_code: Mapped[str] = mapped_column(ForeignKey("competency.code"), primary_key=True, index=True)
+
+
+class ContentState(db.Model):
+    """One row: the content generation (bumped by every sync that changes something)."""
+
+    __tablename__ = "content_state"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    synonyms: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+
+
+class SearchMiss(db.Model):
+    """A normalised query that found nothing, and how often people asked it."""
+
+    __tablename__ = "search_miss"
+
+    query: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,171 @@
+"""Markdown to safe HTML. The only module that imports markdown and the sanitizer."""
+
+from __future__ import annotations
+
+import html as htmllib
+import posixpath
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+# Bump when rendering changes, so that an unchanged file is rendered again at the next sync.
+RENDERER_VERSION = "3"
+
+ALLOWED_TAGS = {
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "a", "strong", "em", "b", "i", "code", "pre",
+    "blockquote", "table", "thead", "tbody", "tr", "th", "td", "caption", "hr", "br", "div", "span", "input",
+    "img", "del", "ins", "sup", "sub", "dl", "dt", "dd", "abbr", "kbd", "mark",
+}
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+# "class" is governed by ALLOWED_CLASSES, never listed here.
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "abbr": {"title"},
+    "th": {"style"},
+    "td": {"style"},
+    "input": {"checked"},
+    **{tag: {"id"} for tag in HEADINGS},
+}
+ALLOWED_CLASSES = {
+    "a": {"heading-anchor"},
+    "div": {"admonition", "note", "tip", "warning", "danger", "important", "info", "toc"},
+    "p": {"admonition-title"},
+    "ul": {"task-list"},
+    "li": {"task-list-item"},
+}
+# Task-list checkboxes are kept as inert, disabled checkboxes; no other input survives.
+FORCED_ATTRIBUTES = {"input": {"type": "checkbox", "disabled": "disabled"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+# Content that must go entirely, not just lose its tags.
+DROP_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "svg", "math", "template", "noscript", "textarea",
+                     "select", "button", "form", "frame", "frameset"}
+
+
+_cleaner = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    clean_content_tags=DROP_WITH_CONTENT,
+    attributes=ALLOWED_ATTRIBUTES,
+    allowed_classes=ALLOWED_CLASSES,
+    set_tag_attribute_values=FORCED_ATTRIBUTES,
+    filter_style_properties={"text-align"},
+    url_schemes=URL_SCHEMES,
+    link_rel="noopener noreferrer",
+)
+
+
+def sanitize(html: str) -> str:
+    """Return ``html`` with everything outside the allow-list removed."""
+    return _cleaner.clean(html)
+
+
+@dataclass
+class Rendered:
+    html: str
+    toc_html: str
+    text: str
+    word_count: int
+    links: list[str] = field(default_factory=list)
+    # (href, line) of relative links that do not name a library document
+    bad_links: list[tuple[str, int | None]] = field(default_factory=list)
+
+
+class _LinkResolver(Treeprocessor):
+    """Rewrite relative links to .md files into page URLs, and note each one."""
+
+    def __init__(self, md, renderer: Renderer):
+        super().__init__(md)
+        self.renderer = renderer
+
+    def run(self, root):
+        for element in root.iter("a"):
+            href = element.get("href", "")
+            resolved = self.renderer.resolve(href)
+            if resolved is not None:
+                element.set("href", resolved)
+
+
+class _LinkExtension(Extension):
+    def __init__(self, renderer: Renderer):
+        super().__init__()
+        self.renderer = renderer
+
+    def extendMarkdown(self, md):
+        # After inline parsing (priority 20) so links exist; before the TOC (5) is irrelevant.
+        md.treeprocessors.register(_LinkResolver(md, self.renderer), "coe_links", 15)
+
+
+class Renderer:
+    """Render library Markdown; one instance per sync (it is not thread-safe)."""
+
+    def __init__(self, known_refs: set[str]):
+        self.known_refs = known_refs
+        self._doc_dir = ""
+        self._links: list[str] = []
+        self._bad: list[str] = []
+        self.md = markdown.Markdown(
+            extensions=[
+                "tables", "fenced_code", "admonition", "sane_lists", "toc", "pymdownx.tasklist",
+                _LinkExtension(self),
+            ],
+            extension_configs={
+                "toc": {"permalink": "#", "permalink_class": "heading-anchor",
+                        "permalink_title": "Link to this section", "toc_depth": "2-3"},
+                "pymdownx.tasklist": {"custom_checkbox": False},
+            },
+            output_format="html",
+        )
+
+    def resolve(self, href: str) -> str | None:
+        """Return the site URL for a relative .md link, or None to leave the link alone."""
+        parts = urlsplit(href)
+        if parts.scheme or parts.netloc or href.startswith(("/", "#")) or not parts.path:
+            return None
+        target = posixpath.normpath(posixpath.join(self._doc_dir, parts.path))
+        if not target.endswith(".md"):
+            self._bad.append(href)
+            return None
+        ref = target[: -len(".md")]
+        if ref not in self.known_refs:
+            self._bad.append(href)
+            return None
+        self._links.append(ref)
+        # Page URLs mirror the folders (/library/<kind>/<slug>), so a relative link without
+        # ".md" reaches the page wherever the site is mounted.
+        return posixpath.relpath(ref, self._doc_dir) + (f"#{parts.fragment}" if parts.fragment else "")
+
+    def render(self, source: str, doc_dir: str, line_offset: int = 0) -> Rendered:
+        """Render ``source`` (the body after front matter) of a document in ``doc_dir``."""
+        self._doc_dir, self._links, self._bad = doc_dir, [], []
+        self.md.reset()
+        raw = self.md.convert(source)
+        toc = self.md.toc if getattr(self.md, "toc_tokens", None) else ""
+        safe = sanitize(raw)
+        text = plain_text(safe)
+        return Rendered(
+            html=safe,
+            toc_html=sanitize(toc),
+            text=text,
+            word_count=len(text.split()),
+            links=sorted(set(self._links)),
+            bad_links=[(href, _line_of(source, href, line_offset)) for href in self._bad],
+        )
+
+
+_TAG = re.compile(r"<[^>]+>")
+_ANCHOR = re.compile(r'<a class="heading-anchor"[^>]*>#</a>')
+
+
+def plain_text(html: str) -> str:
+    """Return the readable text of sanitized HTML, for search and word counts."""
+    return " ".join(htmllib.unescape(_TAG.sub(" ", _ANCHOR.sub("", html))).split())
+
+
+def _line_of(source: str, needle: str, offset: int) -> int | None:
+    index = source.find(needle)
+    return source.count("\n", 0, index) + 1 + offset if index >= 0 else None

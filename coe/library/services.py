@@ -1,0 +1,252 @@
+"""Browsing, reading and searching the library; keeping the search index current."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import selectinload
+
+from coe.auth.models import utcnow
+from coe.competency.services import Offering
+from coe.errors import NotFound
+from coe.extensions import db
+from coe.library import search as search_engine
+from coe.library.models import KIND_LABELS, KINDS, ContentState, Document, DocumentCompetency, DocumentTag, SearchMiss
+
+# --- review dates ------------------------------------------------------------------------
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def next_review(doc: Document) -> dt.date:
+    return add_months(doc.reviewed, doc.review_every)
+
+
+def review_due(doc: Document, today: dt.date | None = None) -> bool:
+    return next_review(doc) <= (today or dt.date.today())
+
+
+# --- browsing ----------------------------------------------------------------------------
+
+
+def _live():
+    return select(Document).where(Document.archived_at.is_(None))
+
+
+@dataclass
+class Browse:
+    documents: list[Document]
+    kind_counts: dict[str, int]
+    tag_counts: dict[str, int]
+    competency_counts: dict[str, int]
+    recent: list[Document]
+
+
+def browse(kind: str = "", tag: str = "", competency: str = "") -> Browse:
+    """Return live documents filtered by kind, tag and competency, with counts for each facet."""
+    stmt = _live().options(selectinload(Document.tags), selectinload(Document.competencies))
+    if tag:
+        stmt = stmt.where(Document.tags.any(DocumentTag.tag == tag))
+    if competency:
+        stmt = stmt.where(Document.competencies.any(DocumentCompetency.competency_code == competency))
+    matching = list(db.session.scalars(stmt.order_by(Document.title)))
+    kind_counts = Counter(doc.kind for doc in matching)
+    shown = [doc for doc in matching if not kind or doc.kind == kind]
+    tag_counts = Counter(t for doc in shown for t in doc.tag_names)
+    competency_counts = Counter(c for doc in shown for c in doc.competency_codes)
+    recent = list(db.session.scalars(_live().order_by(Document.updated_at.desc(), Document.title).limit(5)))
+    return Browse(
+        documents=shown,
+        kind_counts={k: kind_counts.get(k, 0) for k in KINDS},
+        tag_counts=dict(sorted(tag_counts.items())),
+        competency_counts=dict(sorted(competency_counts.items())),
+        recent=recent,
+    )
+
+
+def get_document(kind: str, slug: str) -> Document:
+    """Return the document, archived ones included (old links keep working, with a notice)."""
+    doc = db.session.scalar(select(Document).where(Document.kind == kind, Document.slug == slug))
+    if doc is None:
+        raise NotFound("There is no library document at this address. Try the search box or browse the library.")
+    return doc
+
+
+def related(doc: Document, limit: int = 5) -> list[Document]:
+    """Return live documents sharing the most tags and competencies with ``doc``."""
+    tags, codes = set(doc.tag_names), set(doc.competency_codes)
+    candidates = db.session.scalars(
+        _live().where(Document.id != doc.id).options(selectinload(Document.tags), selectinload(Document.competencies))
+    )
+    scored = []
+    for other in candidates:
+        linked = 2 if other.ref in doc.links else 0
+        score = len(tags & set(other.tag_names)) + 2 * len(codes & set(other.competency_codes)) + linked
+        if score:
+            scored.append((-score, other.title, other))
+    return [other for *_, other in sorted(scored, key=lambda item: item[:2])[:limit]]
+
+
+def documents_needing_review(today: dt.date | None = None) -> list[tuple[Document, dt.date]]:
+    docs = db.session.scalars(_live().order_by(Document.reviewed))
+    due = [(doc, next_review(doc)) for doc in docs if review_due(doc, today)]
+    return sorted(due, key=lambda pair: pair[1])
+
+
+def content_status() -> dict:
+    state = db.session.get(ContentState, 1)
+    counts = dict(db.session.execute(
+        select(Document.kind, func.count(Document.id)).where(Document.archived_at.is_(None)).group_by(Document.kind)
+    ).all())
+    archived = list(db.session.scalars(select(Document).where(Document.archived_at.is_not(None)).order_by(Document.path)))
+    return {"state": state, "counts": counts, "archived": archived}
+
+
+def documents_for_competencies(codes: list[str]) -> dict[str, list[Offering]]:
+    """The library's answer to "what builds this competency?"."""
+    rows = db.session.execute(
+        select(DocumentCompetency.competency_code, Document)
+        .join(Document, Document.id == DocumentCompetency.document_id)
+        .where(DocumentCompetency.competency_code.in_(codes), Document.archived_at.is_(None))
+        .order_by(Document.kind, Document.title)
+    ).all()
+    found: dict[str, list[Offering]] = {}
+    for code, doc in rows:
+        found.setdefault(code, []).append(
+            Offering(KIND_LABELS[doc.kind], doc.title, f"/library/{doc.kind}/{doc.slug}", doc.summary))
+    return found
+
+
+def recent_documents(limit: int = 5) -> list[Document]:
+    return list(db.session.scalars(_live().order_by(Document.updated_at.desc(), Document.title).limit(limit)))
+
+
+# --- the search index --------------------------------------------------------------------
+
+
+def search_index() -> search_engine.SearchIndex:
+    """Return this app's index (one object per app, so each thread keeps its searcher)."""
+    ix = current_app.extensions.get("coe.search_index")
+    if ix is None:
+        ix = current_app.extensions["coe.search_index"] = search_engine.SearchIndex(current_app.config["COE_INDEX_DIR"])
+    return ix
+
+
+def _index_doc(doc: Document) -> search_engine.IndexDoc:
+    return search_engine.IndexDoc(doc.ref, doc.kind, doc.title, doc.summary, doc.text,
+                                  doc.tag_names, doc.competency_codes)
+
+
+def _with_facets():
+    return (selectinload(Document.tags), selectinload(Document.competencies))
+
+
+def _changes_since(generation: int) -> search_engine.Changes:
+    docs = db.session.scalars(select(Document).where(Document.generation > generation).options(*_with_facets()))
+    upserts, removals = [], []
+    for doc in docs:
+        if doc.archived_at is None:
+            upserts.append(_index_doc(doc))
+        else:
+            removals.append(doc.ref)
+    return search_engine.Changes(upserts, removals)
+
+
+def _all_documents():
+    return [_index_doc(doc) for doc in db.session.scalars(_live().options(*_with_facets()))]
+
+
+def refresh_index(force: bool = False) -> str:
+    """Bring this host's index up to the content generation in the database (``force``: from scratch)."""
+    state = db.session.get(ContentState, 1)
+    return search_index().refresh(_current_generation(state), _changes_since, _all_documents, force=force)
+
+
+def index_health() -> tuple[bool, str]:
+    state = db.session.get(ContentState, 1)
+    return search_index().status(state.generation if state else 0)
+
+
+def ensure_index() -> None:
+    """Rebuild or catch up the index if it is missing, broken or behind the database."""
+    ok, _ = index_health()
+    if not ok:
+        refresh_index()
+
+
+def _current_generation(state: ContentState | None) -> int:
+    return state.generation if state else 0
+
+
+# --- searching ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchInput:
+    q: str = ""
+    kind: str = ""
+    tag: str = ""
+    competency: str = ""
+    page: int = 1
+
+
+def search(params: SearchInput, per_page: int = 10) -> search_engine.SearchResults:
+    """Search the library; a query that finds nothing is counted for the admins' gap list."""
+    state = db.session.get(ContentState, 1)
+    ix = search_index()
+    if ix.generation() != _current_generation(state):
+        refresh_index()
+    request = search_engine.SearchRequest(
+        q=params.q[:200], kind=params.kind if params.kind in KINDS else "", tag=params.tag.lower(),
+        competency=params.competency.lower(), page=params.page, per_page=per_page,
+        synonyms=state.synonyms if state else [],
+    )
+    try:
+        results = ix.search(request)
+    except search_engine.IndexUnavailable:
+        refresh_index()
+        results = ix.search(request)
+    except search_engine.QueryError as exc:
+        return search_engine.SearchResults(0, 1, 0, error=str(exc))
+    if params.q.strip() and results.total == 0 and params.page == 1:
+        record_miss(params.q)
+    return results
+
+
+def normalise_query(q: str) -> str:
+    return " ".join(q.lower().split())[:200]
+
+
+def record_miss(q: str) -> None:
+    """Count a query that found nothing (an upsert, safe under concurrent requests)."""
+    query = normalise_query(q)
+    if not query:
+        return
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(SearchMiss).values(query=query, count=1, last_seen=utcnow())
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[SearchMiss.query],
+        set_={"count": SearchMiss.count + 1, "last_seen": stmt.excluded.last_seen},
+    )
+    db.session.execute(stmt)
+
+
+def frequent_misses(limit: int = 25) -> list[SearchMiss]:
+    return list(db.session.scalars(
+        select(SearchMiss).order_by(SearchMiss.count.desc(), SearchMiss.last_seen.desc()).limit(limit)))
