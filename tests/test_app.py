@@ -1,0 +1,138 @@
+"""The app factory, configuration, database settings, migrations and error pages."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from coe import create_app
+from coe.config import database_url, from_environment
+from coe.extensions import db
+
+
+def test_database_url_defaults_to_sqlite_in_instance_folder(tmp_path):
+    assert database_url(str(tmp_path), {}) == f"sqlite:///{tmp_path / 'coe.sqlite3'}"
+
+
+def test_database_url_honours_hosting_platform_variable():
+    url = database_url("", {"DATABASE_URL": "postgres://u:p@db.internal:5432/coe"})
+    assert url == "postgresql+psycopg://u:p@db.internal:5432/coe"
+    assert database_url("", {"COE_DATABASE_URL": "sqlite:///x.db", "DATABASE_URL": "postgres://a/b"}) == "sqlite:///x.db"
+
+
+def test_secret_key_is_generated_once_with_private_permissions(tmp_path):
+    first = from_environment(str(tmp_path), {})["SECRET_KEY"]
+    second = from_environment(str(tmp_path), {})["SECRET_KEY"]
+    assert first == second and len(first) >= 64
+    mode = stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode)
+    assert mode == 0o600
+
+
+def test_secret_key_from_environment_wins(tmp_path):
+    assert from_environment(str(tmp_path), {"COE_SECRET_KEY": "from-env"})["SECRET_KEY"] == "from-env"
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_configuration_comes_from_coe_variables(tmp_path):
+    config = from_environment(str(tmp_path), {
+        "COE_CONTENT_DIR": "/srv/content", "COE_INDEX_DIR": "/srv/index", "COE_REDIS_URL": "redis://127.0.0.1:6379/0",
+        "COE_SECRET_KEY": "k"})
+    assert config["COE_CONTENT_DIR"] == "/srv/content"
+    assert config["COE_INDEX_DIR"] == "/srv/index"
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    assert config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_sqlite_runs_in_wal_with_busy_timeout_and_foreign_keys(tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}", "SECRET_KEY": "k"})
+    with app.app_context():
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        db.engine.dispose()
+
+
+def test_models_and_migrations_agree(app):
+    with app.app_context():
+        with db.engine.connect() as connection:
+            diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert diff == []
+
+
+def test_migrations_downgrade_and_upgrade_cleanly(tmp_path):
+    from flask_migrate import downgrade, upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}", "SECRET_KEY": "k"})
+    with app.app_context():
+        upgrade()
+        downgrade(revision="base")
+        assert db.session.execute(text("SELECT count(*) FROM sqlite_master WHERE name='person'")).scalar() == 0
+        upgrade()
+        assert db.session.execute(text("SELECT count(*) FROM sqlite_master WHERE name='person'")).scalar() == 1
+        db.engine.dispose()
+
+
+def test_unknown_page_gets_404_in_the_layout(pm_client):
+    response = pm_client.get("/no/such/page")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "Page not found" in page and 'id="coe-main"' in page
+
+
+def test_unexpected_error_gets_500_page_without_details(app, make_person):
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    make_person("pm@example.org")
+    client = app.test_client()
+    client.login("pm@example.org")
+    response = client.get("/boom")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Something went wrong" in page and "secret internals" not in page
+
+
+def test_api_errors_are_json(pm_client):
+    response = pm_client.get("/api/nothing-here")
+    assert response.status_code == 404
+    assert response.json["error"] == "Page not found"
+
+
+def test_healthz_reports_database_and_index(app, client, synced):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json["status"] == "ok"
+    assert response.json["checks"]["database"]["ok"] is True
+    assert response.json["checks"]["index"]["detail"].startswith("ok")
+
+
+def test_healthz_is_503_when_the_index_is_missing(app, client, synced):
+    import shutil
+
+    shutil.rmtree(app.config["COE_INDEX_DIR"])
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json["checks"]["index"] == {"ok": False, "detail": "missing"}
+
+
+def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+                      "SECRET_KEY": "k", "COE_INDEX_DIR": str(tmp_path / "ix")})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["checks"]["database"]["ok"] is False
+
+
+def test_console_script_is_the_flask_cli_for_the_app(tmp_path):
+    env = {**os.environ, "COE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "COE_SECRET_KEY": "k"}
+    result = subprocess.run([sys.executable, "-c", "from coe.cli import main; main()", "routes"],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "library.search" in result.stdout and "/healthz" in result.stdout
