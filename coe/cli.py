@@ -7,6 +7,7 @@ import secrets
 
 import click
 from flask.cli import FlaskGroup, ScriptInfo
+from werkzeug.serving import run_simple
 
 
 def _create_app():
@@ -71,5 +72,7 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int) -> None:
         click.echo("The database already holds people, so no demo data was added. "
                    "Forgot the password? Run: coe users set-password EMAIL")
     click.echo(f"\ncoe is serving on http://{host}:{port}  (Ctrl+C to stop)\n")
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    # Werkzeug's threaded server, as `flask run` uses: enough for a demo or a small team.
+    # Production runs gunicorn (see the README).
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 

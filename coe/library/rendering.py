@@ -14,11 +14,11 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 # Bump when rendering changes, so that an unchanged file is rendered again at the next sync.
-RENDERER_VERSION = "3"
+RENDERER_VERSION = "4"
 
 ALLOWED_TAGS = {
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "a", "strong", "em", "b", "i", "code", "pre",
-    "blockquote", "table", "thead", "tbody", "tr", "th", "td", "caption", "hr", "br", "div", "span", "input",
+    "blockquote", "table", "thead", "tbody", "tr", "th", "td", "caption", "hr", "br", "div", "span",
     "img", "del", "ins", "sup", "sub", "dl", "dt", "dd", "abbr", "kbd", "mark",
 }
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -29,7 +29,6 @@ ALLOWED_ATTRIBUTES = {
     "abbr": {"title"},
     "th": {"style"},
     "td": {"style"},
-    "input": {"checked"},
     **{tag: {"id"} for tag in HEADINGS},
 }
 ALLOWED_CLASSES = {
@@ -38,9 +37,8 @@ ALLOWED_CLASSES = {
     "p": {"admonition-title"},
     "ul": {"task-list"},
     "li": {"task-list-item"},
+    "span": {"task-box", "visually-hidden"},
 }
-# Task-list checkboxes are kept as inert, disabled checkboxes; no other input survives.
-FORCED_ATTRIBUTES = {"input": {"type": "checkbox", "disabled": "disabled"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 # Content that must go entirely, not just lose its tags.
 DROP_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "svg", "math", "template", "noscript", "textarea",
@@ -52,7 +50,6 @@ _cleaner = nh3.Cleaner(
     clean_content_tags=DROP_WITH_CONTENT,
     attributes=ALLOWED_ATTRIBUTES,
     allowed_classes=ALLOWED_CLASSES,
-    set_tag_attribute_values=FORCED_ATTRIBUTES,
     filter_style_properties={"text-align"},
     url_schemes=URL_SCHEMES,
     link_rel="noopener noreferrer",
@@ -143,7 +140,7 @@ class Renderer:
         """Render ``source`` (the body after front matter) of a document in ``doc_dir``."""
         self._doc_dir, self._links, self._bad = doc_dir, [], []
         self.md.reset()
-        raw = self.md.convert(source)
+        raw = _TASK_BOX.sub(_task_box, self.md.convert(source))
         toc = self.md.toc if getattr(self.md, "toc_tokens", None) else ""
         safe = sanitize(raw)
         text = plain_text(safe)
@@ -155,6 +152,16 @@ class Renderer:
             links=sorted(set(self._links)),
             bad_links=[(href, _line_of(source, href, line_offset)) for href in self._bad],
         )
+
+
+_TASK_BOX = re.compile(r'<input type="checkbox" disabled( checked)?\s*/?>')
+
+
+def _task_box(match: re.Match) -> str:
+    """A checklist box as a printable glyph, not a form control that would need a label."""
+    if match.group(1):
+        return '<span class="task-box" aria-hidden="true">☑</span><span class="visually-hidden">Done: </span>'
+    return '<span class="task-box" aria-hidden="true">☐</span>'
 
 
 _TAG = re.compile(r"<[^>]+>")
