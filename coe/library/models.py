@@ -12,6 +12,7 @@ from coe.extensions import db
 
 KINDS = ("methodologies", "templates", "practices")
 KIND_LABELS = {"methodologies": "Methodology", "templates": "Template", "practices": "Best practice"}
+KIND_TITLES = {"methodologies": "Methodologies", "templates": "Templates", "practices": "Best practices"}
 
 
 class Document(db.Model):

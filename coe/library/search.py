@@ -22,6 +22,7 @@ import re
 import secrets
 import shutil
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -202,7 +203,7 @@ class SearchIndex:
 
     def _usable(self, pointer: dict) -> bool:
         try:
-            index.open_dir(str(self.directory / pointer["dir"])).doc_count()
+            _open_index(self.directory / pointer["dir"]).doc_count()
         except Exception:  # a damaged generation is rebuilt rather than patched
             return False
         return True
@@ -248,7 +249,7 @@ class SearchIndex:
         cached = getattr(self._local, "searcher", None)
         if cached is not None and cached[0] == name:
             return cached[1]
-        searcher = index.open_dir(str(self.directory / name)).searcher()
+        searcher = _open_index(self.directory / name).searcher()
         self._local.searcher = (name, searcher)
         return searcher
 
@@ -294,6 +295,19 @@ class SearchIndex:
             out.tag_counts = _counts(results.groups("tag"))
         out.suggestion = _suggest(searcher, parser, request.q)
         return out
+
+
+def _open_index(folder: Path):
+    """Open a generation; raise IndexUnavailable if its files are damaged."""
+    # Whoosh leaves a damaged file open when it fails to read it; the file is closed when the
+    # exception is dropped at the end of the except block, so the warning is silenced around both.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            return index.open_dir(str(folder))
+        except Exception as exc:  # damaged files surface as assorted Whoosh and OS errors
+            failure = f"{exc.__class__.__name__}: {exc}"
+    raise IndexUnavailable(f"The search index cannot be opened ({failure}).")
 
 
 def _counts(groups: dict) -> dict[str, int]:

@@ -10,7 +10,7 @@ from coe.competency.services import competency_names
 from coe.errors import NotFound
 from coe.extensions import db
 from coe.library import services
-from coe.library.models import KIND_LABELS, KINDS
+from coe.library.models import KIND_LABELS, KIND_TITLES, KINDS
 
 bp = Blueprint("library", __name__)
 
@@ -30,7 +30,7 @@ def browse():
     result = services.browse(kind=kind if kind in KINDS else "", tag=tag, competency=competency)
     return render_template(
         "library/browse.html", result=result, kind=kind, tag=tag, competency=competency,
-        kind_labels=KIND_LABELS, competency_names=competency_names(),
+        kind_titles=KIND_TITLES, competency_names=competency_names(),
         show_review=policy.can(current_user, "content.review_status"), review_due=services.review_due,
     )
 
@@ -42,6 +42,7 @@ def document(kind: str, slug: str):
     return render_template(
         "library/document.html", doc=doc, related=services.related(doc), next_review=services.next_review(doc),
         review_due=services.review_due(doc), competency_names=competency_names(), kind_labels=KIND_LABELS,
+        kind_titles=KIND_TITLES,
     )
 
 

@@ -1,0 +1,166 @@
+"""Searching the real library: relevance, syntax, synonyms, corrections, filters, pages, JSON, index swaps."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from coe.library import search as engine
+from coe.library.models import SearchMiss
+from coe.extensions import db
+from coe.library.services import SearchInput, refresh_index, search, search_index
+
+
+@pytest.fixture
+def library(app, synced):
+    with app.test_request_context():
+        yield
+
+
+def refs(q: str, **filters) -> list[str]:
+    return [hit.ref for hit in search(SearchInput(q=q, **filters)).hits]
+
+
+def test_risk_register_query_puts_the_risk_register_template_first(library):
+    assert refs("risk register")[0] == "templates/risk-register"
+
+
+def test_raci_finds_the_raci_matrix(library):
+    assert refs("raci")[0] == "templates/raci-matrix"
+    assert refs("RACI")[0] == "templates/raci-matrix"
+
+
+@pytest.mark.parametrize("query, first", [
+    ("stage gate", "methodologies/stage-gate-governance"),
+    ("earned value", "methodologies/earned-value-management"),
+    ("kanban", "methodologies/kanban"),
+    ("critical path", "methodologies/critical-path-scheduling"),
+    ("retrospective", "practices/retrospectives"),
+    ("kickoff", "practices/running-a-kickoff"),
+    ("change request template", "templates/change-request"),
+])
+def test_the_obvious_document_comes_first(library, query, first):
+    assert refs(query)[0] == first
+
+
+def test_acronym_finds_documents_that_spell_it_out_and_back(library):
+    acronym = set(refs("wbs"))
+    spelled = set(refs("work breakdown structure"))
+    assert "templates/work-breakdown-structure" in acronym & spelled
+    assert refs("evm")[0] == "methodologies/earned-value-management"
+
+
+def test_misspelt_words_get_a_correction(library):
+    results = search(SearchInput(q="stakholder regster"))
+    assert results.suggestion == "stakeholder register"
+    assert search(SearchInput(q="kanbna")).suggestion == "kanban"
+
+
+def test_correct_query_gets_no_suggestion(library):
+    assert search(SearchInput(q="risk register")).suggestion is None
+
+
+def test_phrase_and_boolean_and_prefix_syntax(library):
+    phrase = set(refs('"change request"'))
+    assert "templates/change-request" in phrase
+    both = set(refs("kanban AND scrum"))
+    assert both and both <= set(refs("kanban")) & set(refs("scrum"))
+    without = set(refs("kanban NOT scrum"))
+    assert without.isdisjoint(both)
+    either = set(refs("kanban OR retrospective"))
+    assert set(refs("kanban")) | set(refs("retrospective")) <= either
+    assert "practices/retrospectives" in refs("retro*")
+
+
+def test_filters_by_kind_tag_and_competency(library):
+    assert all(r.startswith("templates/") for r in refs("risk", kind="templates"))
+    tagged = search(SearchInput(q="risk", tag="risk"))
+    assert tagged.total and all("risk" in hit.tags for hit in tagged.hits)
+    assert refs("register", competency="risk-management")[0] == "templates/risk-register"
+
+
+def test_filter_without_words_lists_the_kind(library):
+    assert search(SearchInput(kind="methodologies")).total == 8
+
+
+def test_facet_counts_by_kind_and_tag(library):
+    results = search(SearchInput(q="risk"))
+    assert sum(results.kind_counts.values()) == results.total
+    assert results.tag_counts["risk"] >= 3
+
+
+def test_results_paginate(library):
+    first = search(SearchInput(q="project", page=1))
+    second = search(SearchInput(q="project", page=2))
+    assert first.total > 10 and first.pages >= 2
+    assert len(first.hits) == 10
+    assert not {h.ref for h in first.hits} & {h.ref for h in second.hits}
+
+
+def test_snippets_are_highlighted_and_escaped(library):
+    hit = search(SearchInput(q="escalate")).hits[0]
+    assert "<mark" in hit.snippet
+    assert "<script" not in hit.snippet
+
+
+def test_zero_result_queries_are_counted_for_admins(app, library):
+    for _ in range(3):
+        search(SearchInput(q="Quantum   Blockchain"))
+    search(SearchInput(q="risk"))
+    db.session.commit()
+    misses = {m.query: m.count for m in db.session.scalars(db.select(SearchMiss))}
+    assert misses == {"quantum blockchain": 3}
+
+
+def test_index_swap_while_a_reader_holds_the_old_generation(app, library, content_copy):
+    from coe.library.cli import run_sync
+
+    ix = search_index()
+    held = ix.searcher()
+    old_count = held.doc_count()
+    path = content_copy / "library/templates/decision-log.md"
+    path.write_text(path.read_text().replace("## Purpose", "Wombat marker.\n\n## Purpose", 1))
+    run_sync(str(content_copy))
+    # The held searcher still answers from its generation...
+    assert held.doc_count() == old_count
+    assert len(held.search(engine.Term("body", "wombat"))) == 0
+    # ...while new searches see the new one.
+    assert refs("wombat") == ["templates/decision-log"]
+    assert ix.searcher() is not held
+
+
+def test_a_crash_mid_build_leaves_the_old_index_serving(app, library):
+    ix = search_index()
+    before = ix.pointer()
+
+    def exploding_changes(generation):
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        ix.refresh(before["generation"] + 1, exploding_changes, lambda: [])
+    assert ix.pointer() == before
+    assert refs("risk register")[0] == "templates/risk-register"
+    assert not [p for p in ix.directory.iterdir() if p.name.startswith("tmp-")]
+
+
+def test_missing_index_is_rebuilt_from_the_database(app, library):
+    shutil.rmtree(search_index().directory)
+    assert refs("raci")[0] == "templates/raci-matrix"
+
+
+def test_broken_index_is_rebuilt_from_the_database(app, library):
+    ix = search_index()
+    folder = ix.directory / ix.pointer()["dir"]
+    for path in folder.iterdir():
+        path.write_bytes(b"garbage")
+    assert refs("raci")[0] == "templates/raci-matrix"
+
+
+def test_reader_catches_up_when_another_host_moved_the_content(app, library):
+    """A second index directory (another host) catches up from the database on its next search."""
+    other = engine.SearchIndex(search_index().directory.parent / "other-host")
+    app.extensions["coe.search_index"] = other
+    assert refs("raci")[0] == "templates/raci-matrix"
+    assert other.generation() == 1
+    assert refresh_index() == "current"
