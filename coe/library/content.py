@@ -15,7 +15,7 @@ from coe.auth.models import utcnow
 from coe.contentfiles import ContentContext, LineDict, decode, load_yaml, read_bytes, read_yaml_file
 from coe.extensions import db
 from coe.library.models import KINDS, Document, DocumentCompetency, DocumentTag
-from coe.library.rendering import RENDERER_VERSION, Renderer
+from coe.library.rendering import RENDERER_VERSION, render_many
 
 LIBRARY = "library"
 SYNONYMS = "synonyms.yml"
@@ -208,9 +208,8 @@ def _render_changed(ctx: ContentContext, documents: list[ParsedDocument]) -> Non
     changed = [doc for doc in documents if not doc.unchanged]
     if not changed:
         return
-    renderer = Renderer({doc.ref for doc in documents})
-    for doc in changed:
-        rendered = renderer.render(doc.body, doc.kind, line_offset=doc.body_line)
+    rendered_all = render_many([(doc.body, doc.kind, doc.body_line) for doc in changed], {doc.ref for doc in documents})
+    for doc, rendered in zip(changed, rendered_all):
         for href, line in rendered.bad_links:
             ctx.problem(f"{LIBRARY}/{doc.ref}.md", f"links to `{href}`, which is not a library document; "
                         "link by relative path, such as ../templates/risk-register.md.", line)

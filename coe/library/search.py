@@ -28,14 +28,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh import highlight, index, qparser, sorting
+from whoosh import collectors, highlight, index, qparser
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.query import And, Every, Or, Term
+from whoosh.query import And, AndMaybe, Every, Or, Term
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 POINTER = "CURRENT"
-FIELDS = ["title", "body"]
+FIELDS = ["title", "body"]  # searchable text; body holds the title, summary and text
+_WORD = re.compile(r"[a-z]{3,}")
 
 
 def make_schema() -> Schema:
@@ -43,10 +44,13 @@ def make_schema() -> Schema:
     return Schema(
         ref=ID(unique=True, stored=True),
         kind=ID(stored=True),
-        title=TEXT(analyzer=analyzer, field_boost=3.0, stored=True, spelling=True),
+        title=TEXT(analyzer=analyzer, field_boost=3.0, stored=True),
         summary=STORED(),
         # chars=True stores character offsets so highlighting needs no re-analysis of the text.
-        body=TEXT(analyzer=analyzer, stored=True, chars=True, spelling=True),
+        body=TEXT(analyzer=analyzer, stored=True, chars=True),
+        # Each document's distinct unstemmed words: the dictionary for "did you mean". Cheaper
+        # to index than Whoosh's spelling=True, which analyses the whole body a second time.
+        vocab=KEYWORD(lowercase=True),
         tag=KEYWORD(stored=True, commas=True, lowercase=True),
         competency=KEYWORD(stored=True, commas=True, lowercase=True),
     )
@@ -63,10 +67,11 @@ class IndexDoc:
     competencies: Sequence[str] = ()
 
     def fields(self) -> dict:
+        body = f"{self.title}\n{self.summary}\n{self.text}"
         return {
-            "ref": self.ref, "kind": self.kind, "title": self.title, "summary": self.summary,
-            "body": f"{self.summary}\n{self.text}", "tag": ",".join(self.tags),
-            "competency": ",".join(self.competencies),
+            "ref": self.ref, "kind": self.kind, "title": self.title, "summary": self.summary, "body": body,
+            "vocab": " ".join(set(_WORD.findall(f"{self.title} {body}".lower()))),
+            "tag": ",".join(self.tags), "competency": ",".join(self.competencies),
         }
 
 
@@ -261,40 +266,103 @@ class SearchIndex:
         return self._open(pointer["dir"])
 
     def search(self, request: SearchRequest) -> SearchResults:
+        """Run one search: a single pass over the matches counts them, ranks the top N and tallies facets."""
         searcher = self.searcher()
-        parser = qparser.MultifieldParser(FIELDS, searcher.schema)
-        parser.add_plugin(qparser.FuzzyTermPlugin())
-        query = _expand(parser, request.q, request.synonyms)
+        body_parser = qparser.QueryParser("body", searcher.schema)
+        title_parser = qparser.QueryParser("title", searcher.schema)
+        # Match on the body (which starts with the title); title matches only add to the score.
+        # One field to match keeps queries fast; see DESIGN.md, Search.
+        matching = _expand(body_parser, request.q, request.synonyms)
         filters = [Term(name, value) for name, value in
                    (("kind", request.kind), ("tag", request.tag), ("competency", request.competency)) if value]
-        restrict = And(filters) if len(filters) > 1 else (filters[0] if filters else None)
-        if query is None:
+        if matching is None:
             if not filters:
                 return SearchResults(0, 1, 0)
-            query = Every()
-        groupedby = None
-        if request.facets:
-            groupedby = {"kind": sorting.FieldFacet("kind"),
-                         "tag": sorting.FieldFacet("tag", allow_overlap=True)}
+            query = matching = Every()
+        else:
+            boost = _expand(title_parser, request.q, request.synonyms)
+            query = AndMaybe(matching, boost) if boost is not None else matching
+        restrict = And(filters) if len(filters) > 1 else (filters[0] if filters else None)
+        page = max(1, request.page)
         try:
-            page = searcher.search_page(query, max(1, request.page), pagelen=request.per_page,
-                                        filter=restrict, groupedby=groupedby, terms=True)
+            top = collectors.TopCollector(limit=page * request.per_page, usequality=False)
+            recorder = _MatchRecorder(top) if request.facets else top
+            chain = collectors.FilterCollector(recorder, allow=restrict) if restrict is not None else recorder
+            searcher.search_with_collector(query, chain)
+            results = chain.results()
+            total = len(results)
         except Exception as exc:  # Whoosh raises assorted errors for queries it cannot expand
             raise QueryError(f"The query could not be run ({exc.__class__.__name__}); simplify it and try again.") from exc
-        results = page.results
-        results.fragmenter = highlight.PinpointFragmenter(maxchars=240, surround=70, autotrim=True)
-        results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+        pages = max(1, -(-total // request.per_page)) if total else 0
+        page = min(page, max(pages, 1))
+        body_terms = sorted({text for field, text in matching.existing_terms(searcher.reader(), expand=True)
+                             if field == "body"})
         hits = []
-        for hit in page:
-            snippet = hit.highlights("body", top=2) or highlight.htmlescape(hit["summary"])
+        for hit in results[(page - 1) * request.per_page: page * request.per_page]:
+            snippet = _snippet(searcher, hit.docnum, hit["body"], body_terms) or highlight.htmlescape(hit["summary"])
             hits.append(Hit(hit["ref"], hit["kind"], hit["title"], hit["summary"], snippet,
                             [t for t in hit["tag"].split(",") if t]))
-        out = SearchResults(total=page.total, page=page.pagenum, pages=page.pagecount, hits=hits)
-        if groupedby:
-            out.kind_counts = _counts(results.groups("kind"))
-            out.tag_counts = _counts(results.groups("tag"))
-        out.suggestion = _suggest(searcher, parser, request.q)
+        out = SearchResults(total=total, page=page, pages=pages, hits=hits)
+        if request.facets:
+            out.kind_counts, out.tag_counts = self._facets(searcher, recorder.docnums)
+        out.suggestion = _suggest(searcher, body_parser, request.q)
         return out
+
+    def _facets(self, searcher, docnums: list[int]) -> tuple[dict[str, int], dict[str, int]]:
+        """Count kinds and tags of the matched documents from a per-generation table."""
+        table = getattr(self._local, "facets", None)
+        if table is None or table[0] is not searcher:
+            rows = {docnum: (fields["kind"], [t for t in fields["tag"].split(",") if t])
+                    for docnum, fields in searcher.reader().iter_docs()}
+            table = self._local.facets = (searcher, rows)
+        kinds: dict[str, int] = {}
+        tags: dict[str, int] = {}
+        for docnum in docnums:
+            kind, doc_tags = table[1][docnum]
+            kinds[kind] = kinds.get(kind, 0) + 1
+            for tag in doc_tags:
+                tags[tag] = tags.get(tag, 0) + 1
+        return _sorted_counts(kinds), _sorted_counts(tags)
+
+
+class _MatchRecorder(collectors.WrappingCollector):
+    """Note every matching document number on the way to the ranking collector (for facets)."""
+
+    def prepare(self, top_searcher, q, context):
+        self.docnums: list[int] = []
+        self.child.prepare(top_searcher, q, context)
+
+    def collect(self, sub_docnum):
+        self.docnums.append(self.child.offset + sub_docnum)
+        return self.child.collect(sub_docnum)
+
+
+_FRAGMENTER = highlight.PinpointFragmenter(maxchars=240, surround=70, autotrim=True)
+_FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
+_SCORER = highlight.BasicFragmentScorer()
+
+
+def _snippet(searcher, docnum: int, text: str, terms: list[bytes], top: int = 2) -> str:
+    """Highlight the query's words in one document from the stored character offsets.
+
+    Whoosh's own pinpoint highlighting needs ``terms=True``, which records the matched terms of
+    every matching document; reading the offsets of the top hits only is much cheaper.
+    """
+    tokens = []
+    for term in terms:
+        matcher = searcher.postings("body", term)
+        matcher.skip_to(docnum)
+        if not matcher.is_active() or matcher.id() != docnum:
+            continue
+        word = term.decode("utf-8")
+        for pos, startchar, endchar in matcher.value_as("characters"):
+            if endchar <= _FRAGMENTER.charlimit:
+                tokens.append(highlight.Token(text=word, pos=pos, startchar=startchar, endchar=endchar, matched=True))
+    if not tokens:
+        return ""
+    tokens.sort(key=lambda token: token.startchar)
+    fragments = _FRAGMENTER.fragment_matches(text, tokens)
+    return _FORMATTER.format(highlight.top_fragments(fragments, top, _SCORER, highlight.SCORE))
 
 
 def _open_index(folder: Path):
@@ -310,8 +378,7 @@ def _open_index(folder: Path):
     raise IndexUnavailable(f"The search index cannot be opened ({failure}).")
 
 
-def _counts(groups: dict) -> dict[str, int]:
-    counts = {str(key): len(value) for key, value in groups.items() if key}
+def _sorted_counts(counts: dict[str, int]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
@@ -363,9 +430,9 @@ def _suggest(searcher, parser, text: str) -> str | None:
 
 def _closest(reader, word: str) -> str | None:
     """Return the nearest vocabulary word: fewest edits first, then the most frequent."""
+    corrector = reader.corrector("vocab")
     for maxdist in (1, 2):
-        for name in FIELDS:
-            found = reader.corrector(name).suggest(word, limit=1, maxdist=maxdist, prefix=1)
-            if found:
-                return found[0]
+        found = corrector.suggest(word, limit=1, maxdist=maxdist, prefix=1)
+        if found:
+            return found[0]
     return None

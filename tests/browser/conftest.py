@@ -17,6 +17,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DEMO_PASSWORD = "browser demo password"
 
 if CHROMIUM is None:
+    if os.environ.get("COE_REQUIRE_BROWSER"):
+        raise RuntimeError("COE_REQUIRE_BROWSER is set but no Chromium is installed (apt-get install -y chromium).")
     pytest.skip("Chromium is not installed (apt-get install -y chromium); browser tests need it.",
                 allow_module_level=True)
 
