@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import insert, select, update
 
 from coe.auth.models import utcnow
 from coe.contentfiles import ContentContext, LineDict, decode, load_yaml, read_bytes, read_yaml_file
@@ -44,10 +44,22 @@ class ParsedDocument:
         return f"{self.kind}/{self.slug}"
 
 
+@dataclass(frozen=True)
+class KnownDocument:
+    """What the database holds of a document, enough to skip it or archive it."""
+
+    id: int
+    checksum: str
+    links: list[str]
+    competencies: list[str]
+    archived: bool
+
+
 @dataclass
 class LibraryData:
     documents: list[ParsedDocument]
     synonyms: list[list[str]]
+    known: dict[str, KnownDocument]
 
 
 def checksum(raw: bytes) -> str:
@@ -61,17 +73,18 @@ def _files(ctx: ContentContext) -> list[tuple[str, Path]]:
     if not base.is_dir():
         ctx.problem(LIBRARY, "is missing: create content/library/ with methodologies/, templates/ and practices/.")
         return found
-    for path in sorted(base.rglob("*")):
-        relative = path.relative_to(base)
-        if any(part.startswith(".") for part in relative.parts) or path.is_dir():
-            continue
-        if len(relative.parts) != 2 or relative.parts[0] not in KINDS:
-            ctx.problem(path, f"is not in a kind folder; move it to library/<kind>/ where kind is one of {', '.join(KINDS)}.")
-            continue
-        if path.suffix != ".md":
-            ctx.problem(path, "is not a Markdown file; the library holds only .md files.")
-            continue
-        found.append((relative.parts[0], path))
+    # os.walk rather than Path.rglob: a large library has thousands of files and this runs on every sync.
+    for folder, dirs, files in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        relative = Path(folder).relative_to(base)
+        for name in sorted(f for f in files if not f.startswith(".")):
+            path = Path(folder, name)
+            if len(relative.parts) != 1 or relative.parts[0] not in KINDS:
+                ctx.problem(path, f"is not in a kind folder; move it to library/<kind>/ where kind is one of {', '.join(KINDS)}.")
+            elif not name.endswith(".md"):
+                ctx.problem(path, "is not a Markdown file; the library holds only .md files.")
+            else:
+                found.append((relative.parts[0], path))
     return found
 
 
@@ -144,18 +157,25 @@ def _check_meta(ctx: ContentContext, path: Path, meta) -> dict | None:
     return clean if ok else None
 
 
-def _existing() -> dict[str, Document]:
-    docs = db.session.scalars(select(Document).options(selectinload(Document.competencies)))
-    return {doc.ref: doc for doc in docs}
+def _known() -> dict[str, KnownDocument]:
+    """Read the small columns of every document (not the bodies), for checksums and archiving."""
+    codes: dict[int, list[str]] = {}
+    for doc_id, code in db.session.execute(select(DocumentCompetency.document_id, DocumentCompetency.competency_code)):
+        codes.setdefault(doc_id, []).append(code)
+    rows = db.session.execute(select(Document.id, Document.kind, Document.slug, Document.checksum, Document.links,
+                                     Document.archived_at))
+    return {f"{kind}/{slug}": KnownDocument(doc_id, digest, links or [], sorted(codes.get(doc_id, [])),
+                                            archived is not None)
+            for doc_id, kind, slug, digest, links, archived in rows}
 
 
 def parse_library(ctx: ContentContext) -> LibraryData:
     """Read and validate every library file; render the changed ones; record every problem."""
-    existing = _existing()
+    known_docs = _known()
     documents: list[ParsedDocument] = []
     slugs: dict[str, str] = {}
     for kind, path in _files(ctx):
-        slug, rel = path.stem, ctx.rel(path)
+        slug, rel = path.stem, f"{LIBRARY}/{kind}/{path.name}"
         if not SLUG.match(slug):
             ctx.problem(path, "has a file name that is not a valid slug: use lower-case words joined by hyphens, "
                               "such as risk-register.md.")
@@ -168,10 +188,10 @@ def parse_library(ctx: ContentContext) -> LibraryData:
         if raw is None:
             continue
         digest = checksum(raw)
-        known = existing.get(f"{kind}/{slug}")
+        known = known_docs.get(f"{kind}/{slug}")
         if known is not None and known.checksum == digest:
             documents.append(ParsedDocument(kind, slug, rel, digest, True, links=list(known.links),
-                                            meta={"competencies": known.competency_codes}))
+                                            meta={"competencies": known.competencies}))
             continue
         text = decode(ctx, path, raw)
         if text is None:
@@ -186,7 +206,7 @@ def parse_library(ctx: ContentContext) -> LibraryData:
         documents.append(ParsedDocument(kind, slug, rel, digest, False, meta, text, body, body_line))
     _check_unchanged(ctx, documents)
     _render_changed(ctx, documents)
-    return LibraryData(documents, _parse_synonyms(ctx))
+    return LibraryData(documents, _parse_synonyms(ctx), known_docs)
 
 
 def _check_unchanged(ctx: ContentContext, documents: list[ParsedDocument]) -> None:
@@ -239,45 +259,68 @@ def _parse_synonyms(ctx: ContentContext) -> list[list[str]]:
 def apply_library(data: LibraryData, ctx: ContentContext) -> dict[str, int]:
     """Write changed documents, archive removed ones; mark them with the new generation."""
     generation = ctx.shared["generation"]
-    existing = _existing()
     now = utcnow()
     counts = {"added": 0, "updated": 0, "unchanged": 0, "archived": 0, "restored": 0}
-    seen = set()
+    new: list[ParsedDocument] = []
+    changed: dict[int, ParsedDocument] = {}
+    restored: list[int] = []
     for parsed in data.documents:
-        seen.add(parsed.ref)
-        doc = existing.get(parsed.ref)
-        if parsed.unchanged and doc is not None:
-            if doc.archived_at is not None:
-                doc.archived_at, doc.generation = None, generation
-                counts["restored"] += 1
-            else:
-                counts["unchanged"] += 1
-            continue
-        if doc is None:
-            doc = Document(kind=parsed.kind, slug=parsed.slug, created_at=now)
-            db.session.add(doc)
-            counts["added"] += 1
+        known = data.known.get(parsed.ref)
+        if known is None:
+            new.append(parsed)
+        elif not parsed.unchanged:
+            changed[known.id] = parsed
+            counts["restored" if known.archived else "updated"] += 1
+        elif known.archived:
+            restored.append(known.id)
         else:
-            counts["restored" if doc.archived_at else "updated"] += 1
-        _fill(doc, parsed, generation, now)
-    for ref, doc in existing.items():
-        if ref not in seen and doc.archived_at is None:
-            doc.archived_at, doc.generation = now, generation
-            counts["archived"] += 1
+            counts["unchanged"] += 1
+    seen = {parsed.ref for parsed in data.documents}
+    removed = [known.id for ref, known in data.known.items() if ref not in seen and not known.archived]
+    if restored:
+        db.session.execute(update(Document).where(Document.id.in_(restored))
+                           .values(archived_at=None, generation=generation))
+    if removed:
+        db.session.execute(update(Document).where(Document.id.in_(removed))
+                           .values(archived_at=now, generation=generation))
+    for doc in db.session.scalars(select(Document).where(Document.id.in_(list(changed)))):
+        _fill(doc, changed[doc.id], generation, now)
+    _insert(new, generation, now)
+    counts["added"], counts["archived"] = len(new), len(removed)
+    counts["restored"] += len(restored)
     ctx.shared["index_changed"] = any(counts[k] for k in ("added", "updated", "archived", "restored"))
     ctx.shared["synonyms"] = data.synonyms
     db.session.flush()
     return {f"documents {key}": value for key, value in counts.items()}
 
 
-def _fill(doc: Document, parsed: ParsedDocument, generation: int, now) -> None:
+def _values(parsed: ParsedDocument, generation: int, now) -> dict:
     meta, rendered = parsed.meta, parsed.rendered
-    doc.path = parsed.path
-    doc.title, doc.summary, doc.owner, doc.version = meta["title"], meta["summary"], meta["owner"], meta["version"]
-    doc.reviewed, doc.review_every = meta["reviewed"], meta["review_every"]
-    doc.source = parsed.source
-    doc.html, doc.toc_html, doc.text = rendered.html, rendered.toc_html, rendered.text
-    doc.word_count, doc.links = rendered.word_count, rendered.links
-    doc.checksum, doc.generation, doc.archived_at, doc.updated_at = parsed.checksum, generation, None, now
-    doc.tags = [DocumentTag(tag=tag) for tag in meta["tags"]]
-    doc.competencies = [DocumentCompetency(competency_code=code) for code in meta["competencies"]]
+    return {
+        "path": parsed.path, "title": meta["title"], "summary": meta["summary"], "owner": meta["owner"],
+        "version": meta["version"], "reviewed": meta["reviewed"], "review_every": meta["review_every"],
+        "source": parsed.source, "html": rendered.html, "toc_html": rendered.toc_html, "text": rendered.text,
+        "word_count": rendered.word_count, "links": rendered.links, "checksum": parsed.checksum,
+        "generation": generation, "archived_at": None, "updated_at": now,
+    }
+
+
+def _fill(doc: Document, parsed: ParsedDocument, generation: int, now) -> None:
+    for name, value in _values(parsed, generation, now).items():
+        setattr(doc, name, value)
+    doc.tags = [DocumentTag(tag=tag) for tag in parsed.meta["tags"]]
+    doc.competencies = [DocumentCompetency(competency_code=code) for code in parsed.meta["competencies"]]
+
+
+def _insert(new: list[ParsedDocument], generation: int, now) -> None:
+    """Insert new documents in bulk: a first sync of a large library is thousands of rows."""
+    if not new:
+        return
+    rows = [{"kind": p.kind, "slug": p.slug, "created_at": now, **_values(p, generation, now)} for p in new]
+    ids = db.session.scalars(insert(Document).returning(Document.id, sort_by_parameter_order=True), rows).all()
+    tags = [{"document_id": i, "tag": tag} for i, p in zip(ids, new) for tag in p.meta["tags"]]
+    codes = [{"document_id": i, "competency_code": c} for i, p in zip(ids, new) for c in p.meta["competencies"]]
+    if tags:
+        db.session.execute(insert(DocumentTag), tags)
+    if codes:
+        db.session.execute(insert(DocumentCompetency), codes)

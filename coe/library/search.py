@@ -16,6 +16,7 @@ reader that still holds the previous one keeps working.
 from __future__ import annotations
 
 import fcntl
+import heapq
 import json
 import os
 import re
@@ -23,20 +24,37 @@ import secrets
 import shutil
 import threading
 import warnings
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh import collectors, highlight, index, qparser
+from whoosh import highlight, index, qparser, scoring
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.query import And, AndMaybe, Every, Or, Term
+from whoosh.query import And, Every, Or, Term
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 POINTER = "CURRENT"
 FIELDS = ["title", "body"]  # searchable text; body holds the title, summary and text
 _WORD = re.compile(r"[a-z]{3,}")
+
+
+# "Did you mean" draws on a second, one-document index in each generation holding every distinct
+# unstemmed word of the library. Whoosh's spelling=True would analyse every body a second time
+# while indexing; this costs one set union per document.
+VOCAB = "vocab"
+
+
+def make_vocab_schema() -> Schema:
+    return Schema(word=KEYWORD(lowercase=True, scorable=True))
+
+
+def _write_vocab(folder: Path, words: set[str]) -> None:
+    writer = index.create_in(str(folder), make_vocab_schema(), indexname=VOCAB).writer()
+    writer.add_document(word=" ".join(sorted(words)))
+    writer.commit()
 
 
 def make_schema() -> Schema:
@@ -48,9 +66,6 @@ def make_schema() -> Schema:
         summary=STORED(),
         # chars=True stores character offsets so highlighting needs no re-analysis of the text.
         body=TEXT(analyzer=analyzer, stored=True, chars=True),
-        # Each document's distinct unstemmed words: the dictionary for "did you mean". Cheaper
-        # to index than Whoosh's spelling=True, which analyses the whole body a second time.
-        vocab=KEYWORD(lowercase=True),
         tag=KEYWORD(stored=True, commas=True, lowercase=True),
         competency=KEYWORD(stored=True, commas=True, lowercase=True),
     )
@@ -70,9 +85,12 @@ class IndexDoc:
         body = f"{self.title}\n{self.summary}\n{self.text}"
         return {
             "ref": self.ref, "kind": self.kind, "title": self.title, "summary": self.summary, "body": body,
-            "vocab": " ".join(set(_WORD.findall(f"{self.title} {body}".lower()))),
             "tag": ",".join(self.tags), "competency": ",".join(self.competencies),
         }
+
+    def words(self) -> set[str]:
+        """The distinct unstemmed words, for the spelling dictionary."""
+        return set(_WORD.findall(f"{self.title} {self.summary} {self.text}".lower()))
 
 
 @dataclass(frozen=True)
@@ -218,20 +236,34 @@ class SearchIndex:
         documents = list(documents)
         ix = index.create_in(str(folder), make_schema())
         procs = 2 if len(documents) >= 1000 and (os.cpu_count() or 1) > 1 else 1
-        writer = ix.writer(procs=procs, limitmb=256, multisegment=procs > 1)
+        writer = ix.writer(procs=procs, limitmb=256, multisegment=procs > 1, batchsize=200)
+        words: set[str] = set()
         for doc in documents:
             writer.add_document(**doc.fields())
+            words |= doc.words()
         writer.commit()
+        _write_vocab(folder, words)
 
     def _apply(self, folder: Path, changes: Changes) -> None:
         ix = index.open_dir(str(folder))
         writer = ix.writer()
         for ref in changes.removals:
             writer.delete_by_term("ref", ref)
+        vocab = index.open_dir(str(folder), indexname=VOCAB)
+        with vocab.reader() as reader:
+            known = {word.decode("utf-8") for word in reader.lexicon("word")}
+        words: set[str] = set()
         for doc in changes.upserts:
             writer.update_document(**doc.fields())
+            words |= doc.words()
         # No merge: a small new segment keeps a one-document change well under a second.
         writer.commit(merge=False)
+        # New words join the dictionary as a small extra document; words of removed documents stay
+        # until the next full build (a harmless extra suggestion).
+        if words - known:
+            vocab_writer = vocab.writer()
+            vocab_writer.add_document(word=" ".join(sorted(words - known)))
+            vocab_writer.commit(merge=False)
 
     def _publish(self, name: str, generation: int) -> None:
         tmp = self.directory / f"{POINTER}.{secrets.token_hex(4)}.tmp"
@@ -250,91 +282,134 @@ class SearchIndex:
 
     # --- reading -----------------------------------------------------------------------
 
-    def _open(self, name: str):
-        cached = getattr(self._local, "searcher", None)
-        if cached is not None and cached[0] == name:
-            return cached[1]
-        searcher = _open_index(self.directory / name).searcher()
-        self._local.searcher = (name, searcher)
-        return searcher
+    def _open(self, name: str) -> _Generation:
+        cached = getattr(self._local, "generation", None)
+        if cached is not None and cached.name == name:
+            return cached
+        folder = self.directory / name
+        generation = _Generation(name, _open_index(folder).searcher(weighting=_BM25F()),
+                                 _open_index(folder, VOCAB).reader())
+        self._local.generation = generation
+        return generation
 
-    def searcher(self):
-        """Return this thread's searcher on the current generation, reopening if it moved."""
+    def _current(self) -> _Generation:
         pointer = self.pointer()
         if pointer is None:
             raise IndexUnavailable("The search index has not been built yet.")
         return self._open(pointer["dir"])
 
+    def searcher(self):
+        """Return this thread's searcher on the current generation, reopening if it moved."""
+        return self._current().searcher
+
     def search(self, request: SearchRequest) -> SearchResults:
-        """Run one search: a single pass over the matches counts them, ranks the top N and tallies facets."""
-        searcher = self.searcher()
-        body_parser = qparser.QueryParser("body", searcher.schema)
-        title_parser = qparser.QueryParser("title", searcher.schema)
-        # Match on the body (which starts with the title); title matches only add to the score.
-        # One field to match keeps queries fast; see DESIGN.md, Search.
-        matching = _expand(body_parser, request.q, request.synonyms)
+        """Score every match once: that pass counts them, ranks the top N and tallies the facets."""
+        generation = self._current()
+        searcher = generation.searcher
+        parsed, matching = _expand(generation.body_parser, request.q, request.synonyms)
         filters = [Term(name, value) for name, value in
                    (("kind", request.kind), ("tag", request.tag), ("competency", request.competency)) if value]
-        if matching is None:
-            if not filters:
-                return SearchResults(0, 1, 0)
-            query = matching = Every()
-        else:
-            boost = _expand(title_parser, request.q, request.synonyms)
-            query = AndMaybe(matching, boost) if boost is not None else matching
-        restrict = And(filters) if len(filters) > 1 else (filters[0] if filters else None)
-        page = max(1, request.page)
+        if matching is None and not filters:
+            return SearchResults(0, 1, 0)
         try:
-            top = collectors.TopCollector(limit=page * request.per_page, usequality=False)
-            recorder = _MatchRecorder(top) if request.facets else top
-            chain = collectors.FilterCollector(recorder, allow=restrict) if restrict is not None else recorder
-            searcher.search_with_collector(query, chain)
-            results = chain.results()
-            total = len(results)
+            # Match on the body (which starts with the title); a title match only adds to the score.
+            # Every title match is also a body match, so the sum ranks exactly as a query over
+            # both fields would, at the cost of one field's postings (DESIGN.md, Search).
+            scores = _score_all(searcher, matching or Every())
+            if matching is not None:
+                _, boost = _expand(generation.title_parser, request.q, request.synonyms)
+                for docnum, score in _score_all(searcher, boost).items():
+                    if docnum in scores:
+                        scores[docnum] += score
+            if filters:
+                allowed = set(searcher.docs_for_query(And(filters) if len(filters) > 1 else filters[0]))
+                scores = {docnum: score for docnum, score in scores.items() if docnum in allowed}
         except Exception as exc:  # Whoosh raises assorted errors for queries it cannot expand
             raise QueryError(f"The query could not be run ({exc.__class__.__name__}); simplify it and try again.") from exc
-        pages = max(1, -(-total // request.per_page)) if total else 0
-        page = min(page, max(pages, 1))
-        body_terms = sorted({text for field, text in matching.existing_terms(searcher.reader(), expand=True)
+        total = len(scores)
+        pages = -(-total // request.per_page)
+        page = min(max(1, request.page), max(pages, 1))
+        ranked = heapq.nlargest(page * request.per_page, scores.items(), key=lambda item: (item[1], -item[0]))
+        shown = [docnum for docnum, _ in ranked[(page - 1) * request.per_page:]]
+        body_terms = sorted({text for field, text in (matching or Every()).existing_terms(searcher.reader(), expand=True)
                              if field == "body"})
+        chars = _matched_chars(searcher, shown, body_terms)
         hits = []
-        for hit in results[(page - 1) * request.per_page: page * request.per_page]:
-            snippet = _snippet(searcher, hit.docnum, hit["body"], body_terms) or highlight.htmlescape(hit["summary"])
-            hits.append(Hit(hit["ref"], hit["kind"], hit["title"], hit["summary"], snippet,
-                            [t for t in hit["tag"].split(",") if t]))
+        for docnum in shown:
+            fields = searcher.stored_fields(docnum)
+            snippet = _snippet(fields["body"], chars[docnum]) or highlight.htmlescape(fields["summary"])
+            hits.append(Hit(fields["ref"], fields["kind"], fields["title"], fields["summary"], snippet,
+                            _tags(fields)))
         out = SearchResults(total=total, page=page, pages=pages, hits=hits)
         if request.facets:
-            out.kind_counts, out.tag_counts = self._facets(searcher, recorder.docnums)
-        out.suggestion = _suggest(searcher, body_parser, request.q)
+            out.kind_counts, out.tag_counts = generation.facets(scores)
+        if parsed is not None:
+            out.suggestion = _suggest(searcher, generation.vocabulary, parsed, request.q.strip())
         return out
 
-    def _facets(self, searcher, docnums: list[int]) -> tuple[dict[str, int], dict[str, int]]:
-        """Count kinds and tags of the matched documents from a per-generation table."""
-        table = getattr(self._local, "facets", None)
-        if table is None or table[0] is not searcher:
-            rows = {docnum: (fields["kind"], [t for t in fields["tag"].split(",") if t])
-                    for docnum, fields in searcher.reader().iter_docs()}
-            table = self._local.facets = (searcher, rows)
+
+def _tags(fields: dict) -> list[str]:
+    return [tag for tag in fields["tag"].split(",") if tag]
+
+
+@dataclass
+class _Generation:
+    """One open generation: its searcher, its spelling dictionary, and a facet table built on first use."""
+
+    name: str
+    searcher: object
+    vocabulary: object
+    _facet_rows: dict[int, tuple[str, list[str]]] | None = None
+
+    def __post_init__(self):
+        self.body_parser = qparser.QueryParser("body", self.searcher.schema)
+        self.title_parser = qparser.QueryParser("title", self.searcher.schema)
+
+    def facets(self, docnums: Iterable[int]) -> tuple[dict[str, int], dict[str, int]]:
+        """Count the kinds and tags of ``docnums``."""
+        if self._facet_rows is None:
+            self._facet_rows = {docnum: (fields["kind"], _tags(fields))
+                                for docnum, fields in self.searcher.reader().iter_docs()}
         kinds: dict[str, int] = {}
         tags: dict[str, int] = {}
         for docnum in docnums:
-            kind, doc_tags = table[1][docnum]
+            kind, doc_tags = self._facet_rows[docnum]
             kinds[kind] = kinds.get(kind, 0) + 1
             for tag in doc_tags:
                 tags[tag] = tags.get(tag, 0) + 1
         return _sorted_counts(kinds), _sorted_counts(tags)
 
 
-class _MatchRecorder(collectors.WrappingCollector):
-    """Note every matching document number on the way to the ranking collector (for facets)."""
+def _score_all(searcher, query) -> dict[int, float]:
+    """Return {docnum: score} for every document matching ``query``."""
+    scores: dict[int, float] = {}
+    context = searcher.context()
+    for leaf, offset in searcher.leaf_searchers():
+        matcher = query.matcher(leaf, context)
+        while matcher.is_active():
+            scores[offset + matcher.id()] = matcher.score()
+            matcher.next()
+    return scores
 
-    def prepare(self, top_searcher, q, context):
-        self.docnums: list[int] = []
-        self.child.prepare(top_searcher, q, context)
 
-    def collect(self, sub_docnum):
-        self.docnums.append(self.child.offset + sub_docnum)
-        return self.child.collect(sub_docnum)
+class _BM25F(scoring.BM25F):
+    """BM25F reading field lengths from a list held per segment instead of from disk per posting.
+
+    Whoosh's scorer looks up the document's field length for every posting it scores; on common
+    words that lookup is a fifth of the query time.
+    """
+
+    _lengths: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        scorer = super().scorer(searcher, fieldname, text, qf=qf)
+        if isinstance(scorer, scoring.BM25FScorer):
+            per_field = self._lengths.setdefault(searcher, {})
+            if fieldname not in per_field:
+                reader = searcher.reader()
+                per_field[fieldname] = [reader.doc_field_length(n, fieldname, 1) for n in range(reader.doc_count_all())]
+            scorer.dfl = per_field[fieldname].__getitem__
+        return scorer
 
 
 _FRAGMENTER = highlight.PinpointFragmenter(maxchars=240, surround=70, autotrim=True)
@@ -342,37 +417,47 @@ _FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
 _SCORER = highlight.BasicFragmentScorer()
 
 
-def _snippet(searcher, docnum: int, text: str, terms: list[bytes], top: int = 2) -> str:
-    """Highlight the query's words in one document from the stored character offsets.
+def _matched_chars(searcher, docnums: list[int], terms: list[bytes]) -> dict[int, list]:
+    """Return, for each of ``docnums``, the Tokens of the query's terms with their character offsets.
 
     Whoosh's own pinpoint highlighting needs ``terms=True``, which records the matched terms of
-    every matching document; reading the offsets of the top hits only is much cheaper.
+    every matching document; walking each term's postings once over the few hits shown is cheaper.
     """
-    tokens = []
+    found: dict[int, list] = {docnum: [] for docnum in docnums}
+    wanted = sorted(docnums)
     for term in terms:
         matcher = searcher.postings("body", term)
-        matcher.skip_to(docnum)
-        if not matcher.is_active() or matcher.id() != docnum:
-            continue
         word = term.decode("utf-8")
-        for pos, startchar, endchar in matcher.value_as("characters"):
-            if endchar <= _FRAGMENTER.charlimit:
-                tokens.append(highlight.Token(text=word, pos=pos, startchar=startchar, endchar=endchar, matched=True))
+        for docnum in wanted:
+            if not matcher.is_active():
+                break
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            if matcher.is_active() and matcher.id() == docnum:
+                for pos, startchar, endchar in matcher.value_as("characters"):
+                    if endchar <= _FRAGMENTER.charlimit:
+                        found[docnum].append(highlight.Token(text=word, pos=pos, startchar=startchar,
+                                                             endchar=endchar, matched=True))
+    return found
+
+
+def _snippet(text: str, tokens: list, top: int = 2) -> str:
+    """Return up to ``top`` fragments of ``text`` around the tokens, matches in <mark>."""
     if not tokens:
         return ""
-    tokens.sort(key=lambda token: token.startchar)
+    tokens = sorted(tokens, key=lambda token: token.startchar)
     fragments = _FRAGMENTER.fragment_matches(text, tokens)
     return _FORMATTER.format(highlight.top_fragments(fragments, top, _SCORER, highlight.SCORE))
 
 
-def _open_index(folder: Path):
-    """Open a generation; raise IndexUnavailable if its files are damaged."""
+def _open_index(folder: Path, indexname: str | None = None):
+    """Open a generation (or its vocabulary); raise IndexUnavailable if its files are damaged."""
     # Whoosh leaves a damaged file open when it fails to read it; the file is closed when the
     # exception is dropped at the end of the except block, so the warning is silenced around both.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         try:
-            return index.open_dir(str(folder))
+            return index.open_dir(str(folder), indexname=indexname)
         except Exception as exc:  # damaged files surface as assorted Whoosh and OS errors
             failure = f"{exc.__class__.__name__}: {exc}"
     raise IndexUnavailable(f"The search index cannot be opened ({failure}).")
@@ -383,10 +468,10 @@ def _sorted_counts(counts: dict[str, int]) -> dict[str, int]:
 
 
 def _expand(parser, text: str, synonyms: Sequence[Sequence[str]]):
-    """Parse the query; OR in the same query with acronyms and their expansions swapped."""
+    """Return the parsed query and the query to run: it ORed with acronyms and expansions swapped."""
     text = text.strip()
     if not text:
-        return None
+        return None, None
     query = parser.parse(text)
     lowered = text.lower()
     alternatives = []
@@ -398,17 +483,15 @@ def _expand(parser, text: str, synonyms: Sequence[Sequence[str]]):
         elif phrase_re.search(lowered):
             alternatives.append(phrase_re.sub(acronym, lowered))
     if not alternatives:
-        return query
-    return Or([query, *(parser.parse(alt) for alt in alternatives)])
+        return query, query
+    return query, Or([query, *(parser.parse(alt) for alt in alternatives)])
 
 
-def _suggest(searcher, parser, text: str) -> str | None:
-    """Suggest a corrected query when words of it are not in the library's vocabulary."""
-    if not text.strip():
-        return None
+def _suggest(searcher, vocabulary, parsed, text: str) -> str | None:
+    """Suggest a corrected query when words of the parsed query are not in the library's vocabulary."""
     reader = searcher.reader()
     spans: dict[tuple[int, int], str] = {}
-    for leaf in parser.parse(text).leaves():
+    for leaf in parsed.leaves():
         words = [(leaf.text, leaf.startchar, leaf.endchar)] if isinstance(leaf, Term) else []
         for stemmed, start, end in words:
             if start is None or end is None or leaf.fieldname not in FIELDS:
@@ -422,15 +505,15 @@ def _suggest(searcher, parser, text: str) -> str | None:
         return None
     corrected, changed = text, False
     for (start, end), word in sorted(spans.items(), reverse=True):
-        suggestion = _closest(reader, word)
+        suggestion = _closest(vocabulary, word)
         if suggestion:
             corrected, changed = corrected[:start] + suggestion + corrected[end:], True
     return corrected if changed else None
 
 
-def _closest(reader, word: str) -> str | None:
-    """Return the nearest vocabulary word: fewest edits first, then the most frequent."""
-    corrector = reader.corrector("vocab")
+def _closest(vocabulary, word: str) -> str | None:
+    """Return the nearest vocabulary word: fewest edits first."""
+    corrector = vocabulary.corrector("word")
     for maxdist in (1, 2):
         found = corrector.suggest(word, limit=1, maxdist=maxdist, prefix=1)
         if found:
