@@ -26,21 +26,34 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
-    for step in (configure_logging, register_extensions, register_blueprints, register_errorhandlers,
-                 register_template_helpers, register_commands):
+    for step in (configure_logging, trust_proxies, register_extensions, register_blueprints,
+                 register_errorhandlers, register_template_helpers, register_commands):
         step(app)
     return app
 
 
 def configure_logging(app: Flask) -> None:
-    """Log to stderr at COE_LOG_LEVEL, in one format for every module."""
+    """Log coe's and the migrations' messages to stderr at COE_LOG_LEVEL, in one format."""
     level = getattr(logging, str(app.config.get("COE_LOG_LEVEL", "INFO")).upper(), logging.INFO)
-    logger = logging.getLogger("coe")
-    logger.setLevel(level)
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logger.addHandler(handler)
+    for name in ("coe", "alembic"):
+        logger = logging.getLogger(name)
+        logger.setLevel(level)
+        if not logger.handlers:
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+            logger.addHandler(handler)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind COE_TRUSTED_PROXIES proxies, take the client address and scheme from X-Forwarded-*.
+
+    The login throttle counts attempts per client address, so it must see the real one.
+    """
+    hops = app.config.get("COE_TRUSTED_PROXIES", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_extensions(app: Flask) -> None:

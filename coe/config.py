@@ -50,6 +50,8 @@ def from_environment(instance_path: str, environ: os._Environ | dict | None = No
         "COE_REDIS_URL": redis_url,
         "COE_PASSWORD_HASHER": "argon2id",
         "COE_LOG_LEVEL": env.get("COE_LOG_LEVEL", "INFO"),
+        # How many reverse proxies (load balancer, nginx) sit in front and set X-Forwarded-*.
+        "COE_TRUSTED_PROXIES": int(env.get("COE_TRUSTED_PROXIES", "0") or 0),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,

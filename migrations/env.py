@@ -1,15 +1,12 @@
 """Alembic environment for coe, run through Flask-Migrate (``coe db ...``)."""
 
 import logging
-from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
 
+# Logging is configured by the app (coe.configure_logging), not by alembic.ini.
 config = context.config
-if config.config_file_name and not logging.getLogger().handlers:
-    # Only when run as a command: inside the app (tests, `coe serve`) keep its logging as is.
-    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db

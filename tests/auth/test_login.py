@@ -196,3 +196,18 @@ def test_password_of_128_characters_is_accepted(app, client, make_person):
     long_password = "x" * 120 + "y" * 8
     make_person("pm@example.org", password=long_password)
     assert client.login("pm@example.org", long_password).status_code == 302
+
+
+def test_behind_a_trusted_proxy_the_throttle_counts_the_forwarded_address(database, tmp_path):
+    from coe import create_app
+    from tests.conftest import Client, config_for_tests
+
+    app = create_app(config_for_tests(database, tmp_path, COE_TRUSTED_PROXIES=1))
+    app.test_client_class = Client
+    for n in range(10):
+        client = app.test_client()
+        headers = {"X-Forwarded-For": "203.0.113.7"}
+        assert client.login(f"nobody{n}@example.org", "not the password", headers=headers).status_code == 200
+    # Same proxy, another client behind it: not throttled.
+    assert app.test_client().login("x@example.org", "wrong password", headers={"X-Forwarded-For": "203.0.113.8"}).status_code == 200
+    assert app.test_client().login("y@example.org", "wrong password", headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 429
