@@ -2,7 +2,7 @@
 
 On disk an index directory holds generations and a pointer:
 
-    <index_dir>/CURRENT             {"dir": "gen-00000042-1a2b", "generation": 42, "schema": 3}
+    <index_dir>/CURRENT             {"dir": "gen-00000042-1a2b", "generation": 42, "schema": 6}
     <index_dir>/gen-00000042-1a2b/  a complete Whoosh index for content generation 42
     <index_dir>/.lock               held while a generation is being built
 

@@ -211,3 +211,35 @@ def test_behind_a_trusted_proxy_the_throttle_counts_the_forwarded_address(databa
     # Same proxy, another client behind it: not throttled.
     assert app.test_client().login("x@example.org", "wrong password", headers={"X-Forwarded-For": "203.0.113.8"}).status_code == 200
     assert app.test_client().login("y@example.org", "wrong password", headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 429
+
+
+def test_login_limit_holds_across_workers_sharing_redis(database, tmp_path, make_person):
+    """Two app instances (two workers) count failed logins in one Redis."""
+    import os
+
+    import pytest
+    import redis
+
+    from coe import create_app
+    from tests.conftest import Client, config_for_tests
+
+    url = os.environ.get("COE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.ConnectionError:
+        if os.environ.get("COE_REQUIRE_REDIS"):
+            raise
+        pytest.skip(f"no Redis at {url}; set COE_TEST_REDIS_URL to run this test")
+    make_person("pm@example.org")
+    workers = []
+    for _ in range(2):
+        app = create_app(config_for_tests(database, tmp_path, RATELIMIT_STORAGE_URI=url))
+        app.test_client_class = Client
+        workers.append(app)
+    for attempt in range(10):
+        client = workers[attempt % 2].test_client()
+        response = client.login("pm@example.org", "not the password", environ_base={"REMOTE_ADDR": f"10.1.0.{attempt}"})
+        assert response.status_code == 200
+    response = workers[0].test_client().login("pm@example.org", environ_base={"REMOTE_ADDR": "10.1.1.1"})
+    assert response.status_code == 429
+    redis.Redis.from_url(url).flushdb()

@@ -258,3 +258,8 @@ def test_removed_competency_is_archived_not_deleted(app, library):
     with app.app_context():
         comp = db.session.scalar(db.select(Competency).where(Competency.code == "facilitation"))
         assert comp is not None and comp.archived_at is not None
+
+
+def test_malformed_synonyms_file_is_named(app, library):
+    (library / "synonyms.yml").write_text("RACI: responsible accountable consulted informed\nRAG: red\n")
+    expect_problem(app, library, "synonyms.yml:2: `RAG` needs an expansion of two or more words")

@@ -164,3 +164,25 @@ def test_reader_catches_up_when_another_host_moved_the_content(app, library):
     assert refs("raci")[0] == "templates/raci-matrix"
     assert other.generation() == 1
     assert refresh_index() == "current"
+
+
+def test_acronym_finds_documents_that_only_spell_it_out(app, library):
+    # No document writes "UAT"; several write "user acceptance testing".
+    found = refs("uat")
+    assert found
+    with app.app_context():
+        from coe.library.models import Document
+
+        for ref in found:
+            kind, slug = ref.split("/")
+            text = db.session.scalar(db.select(Document.text).where(Document.kind == kind, Document.slug == slug))
+            assert "user acceptance testing" in text.lower() and "uat" not in text.lower().split()
+
+
+def test_without_the_synonyms_file_the_acronym_finds_nothing(app, content_copy):
+    from coe.library.cli import run_sync
+
+    (content_copy / "synonyms.yml").unlink()
+    with app.test_request_context():
+        run_sync(str(content_copy))
+        assert refs("uat") == []
