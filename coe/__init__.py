@@ -37,11 +37,14 @@ def configure_logging(app: Flask) -> None:
     level = getattr(logging, str(app.config.get("COE_LOG_LEVEL", "INFO")).upper(), logging.INFO)
     for name in ("coe", "alembic"):
         logger = logging.getLogger(name)
-        logger.setLevel(level)
         if not logger.handlers:
             handler = logging.StreamHandler()
             handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
             logger.addHandler(handler)
+    logging.getLogger("coe").setLevel(level)
+    # Of Alembic's chatter, only the migrations it runs are worth a line.
+    logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
+    logging.getLogger("alembic.runtime.migration").setLevel(level)
 
 
 def trust_proxies(app: Flask) -> None:

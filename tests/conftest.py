@@ -111,6 +111,23 @@ def app(database, tmp_path):
 
 
 @pytest.fixture
+def make_app(database, tmp_path):
+    """Build further apps on the test database (a second worker, other settings); dispose them after."""
+    apps = []
+
+    def make(**config):
+        extra = create_app(config_for_tests(database, tmp_path, **config))
+        extra.test_client_class = Client
+        apps.append(extra)
+        return extra
+
+    yield make
+    for extra in apps:
+        with extra.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app) -> Client:
     return app.test_client()
 

@@ -198,12 +198,8 @@ def test_password_of_128_characters_is_accepted(app, client, make_person):
     assert client.login("pm@example.org", long_password).status_code == 302
 
 
-def test_behind_a_trusted_proxy_the_throttle_counts_the_forwarded_address(database, tmp_path):
-    from coe import create_app
-    from tests.conftest import Client, config_for_tests
-
-    app = create_app(config_for_tests(database, tmp_path, COE_TRUSTED_PROXIES=1))
-    app.test_client_class = Client
+def test_behind_a_trusted_proxy_the_throttle_counts_the_forwarded_address(make_app):
+    app = make_app(COE_TRUSTED_PROXIES=1)
     for n in range(10):
         client = app.test_client()
         headers = {"X-Forwarded-For": "203.0.113.7"}
@@ -213,15 +209,12 @@ def test_behind_a_trusted_proxy_the_throttle_counts_the_forwarded_address(databa
     assert app.test_client().login("y@example.org", "wrong password", headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 429
 
 
-def test_login_limit_holds_across_workers_sharing_redis(database, tmp_path, make_person):
+def test_login_limit_holds_across_workers_sharing_redis(make_app, make_person):
     """Two app instances (two workers) count failed logins in one Redis."""
     import os
 
     import pytest
     import redis
-
-    from coe import create_app
-    from tests.conftest import Client, config_for_tests
 
     url = os.environ.get("COE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     try:
@@ -231,11 +224,7 @@ def test_login_limit_holds_across_workers_sharing_redis(database, tmp_path, make
             raise
         pytest.skip(f"no Redis at {url}; set COE_TEST_REDIS_URL to run this test")
     make_person("pm@example.org")
-    workers = []
-    for _ in range(2):
-        app = create_app(config_for_tests(database, tmp_path, RATELIMIT_STORAGE_URI=url))
-        app.test_client_class = Client
-        workers.append(app)
+    workers = [make_app(RATELIMIT_STORAGE_URI=url) for _ in range(2)]
     for attempt in range(10):
         client = workers[attempt % 2].test_client()
         response = client.login("pm@example.org", "not the password", environ_base={"REMOTE_ADDR": f"10.1.0.{attempt}"})
