@@ -38,6 +38,7 @@ from whoosh.query import And, Every, Or, Term
 SCHEMA_VERSION = 6
 POINTER = "CURRENT"
 FIELDS = ["title", "body"]  # searchable text; body holds the title, summary and text
+QUERY_FIELDS = ("title", "body", "kind", "tag", "competency")  # may be named in a query: tag:risk
 _WORD = re.compile(r"[a-z]{3,}")
 
 
@@ -183,12 +184,17 @@ class SearchIndex:
     # --- writing -----------------------------------------------------------------------
 
     @contextmanager
-    def _lock(self):
+    def _lock(self, wait: bool):
+        """Hold the build lock; without ``wait``, yield False at once if someone else holds it."""
         self.directory.mkdir(parents=True, exist_ok=True)
         with open(self.directory / ".lock", "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
             try:
-                yield
+                fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
@@ -198,9 +204,16 @@ class SearchIndex:
         changes_since: Callable[[int], Changes],
         all_documents: Callable[[], Iterable[IndexDoc]],
         force: bool = False,
+        wait: bool = True,
     ) -> str:
-        """Bring the index to ``target_generation``; return "current", "updated" or "rebuilt"."""
-        with self._lock():
+        """Bring the index to ``target_generation``; return "current", "updated", "rebuilt" or "busy".
+
+        Without ``wait`` (a web request), return "busy" at once while another process builds,
+        so that requests keep being served from the current generation.
+        """
+        with self._lock(wait) as locked:
+            if not locked:
+                return "busy"
             pointer = None if force else self.pointer()
             if pointer is not None and pointer["generation"] == target_generation and self._usable(pointer):
                 return "current"
@@ -306,12 +319,12 @@ class SearchIndex:
         """Score every match once: that pass counts them, ranks the top N and tallies the facets."""
         generation = self._current()
         searcher = generation.searcher
-        parsed, matching = _expand(generation.body_parser, request.q, request.synonyms)
         filters = [Term(name, value) for name, value in
                    (("kind", request.kind), ("tag", request.tag), ("competency", request.competency)) if value]
-        if matching is None and not filters:
-            return SearchResults(0, 1, 0)
         try:
+            parsed, matching = _expand(generation.body_parser, request.q, request.synonyms)
+            if matching is None and not filters:
+                return SearchResults(0, 1, 0)
             # Match on the body (which starts with the title); a title match only adds to the score.
             # Every title match is also a body match, so the sum ranks exactly as a query over
             # both fields would, at the cost of one field's postings (DESIGN.md, Search).
@@ -324,15 +337,16 @@ class SearchIndex:
             if filters:
                 allowed = set(searcher.docs_for_query(And(filters) if len(filters) > 1 else filters[0]))
                 scores = {docnum: score for docnum, score in scores.items() if docnum in allowed}
-        except Exception as exc:  # Whoosh raises assorted errors for queries it cannot expand
+            body_terms = sorted({text for field, text in (matching or Every()).existing_terms(searcher.reader(), expand=True)
+                                 if field == "body"})
+            suggestion = _suggest(searcher, generation.vocabulary, parsed, request.q.strip()) if parsed else None
+        except Exception as exc:  # Whoosh raises assorted errors for queries it cannot run
             raise QueryError(f"The query could not be run ({exc.__class__.__name__}); simplify it and try again.") from exc
         total = len(scores)
         pages = -(-total // request.per_page)
         page = min(max(1, request.page), max(pages, 1))
         ranked = heapq.nlargest(page * request.per_page, scores.items(), key=lambda item: (item[1], -item[0]))
         shown = [docnum for docnum, _ in ranked[(page - 1) * request.per_page:]]
-        body_terms = sorted({text for field, text in (matching or Every()).existing_terms(searcher.reader(), expand=True)
-                             if field == "body"})
         chars = _matched_chars(searcher, shown, body_terms)
         hits = []
         for docnum in shown:
@@ -340,11 +354,9 @@ class SearchIndex:
             snippet = _snippet(fields["body"], chars[docnum]) or highlight.htmlescape(fields["summary"])
             hits.append(Hit(fields["ref"], fields["kind"], fields["title"], fields["summary"], snippet,
                             _tags(fields)))
-        out = SearchResults(total=total, page=page, pages=pages, hits=hits)
+        out = SearchResults(total=total, page=page, pages=pages, hits=hits, suggestion=suggestion)
         if request.facets:
             out.kind_counts, out.tag_counts = generation.facets(scores)
-        if parsed is not None:
-            out.suggestion = _suggest(searcher, generation.vocabulary, parsed, request.q.strip())
         return out
 
 
@@ -362,8 +374,12 @@ class _Generation:
     _facet_rows: dict[int, tuple[str, list[str]]] | None = None
 
     def __post_init__(self):
-        self.body_parser = qparser.QueryParser("body", self.searcher.schema)
-        self.title_parser = qparser.QueryParser("title", self.searcher.schema)
+        # Parse against the searchable fields only: "summary:x" or "ref:x" in a query is then
+        # plain text rather than a query on a stored-only or internal field.
+        schema = self.searcher.schema
+        searchable = Schema(**{name: schema[name] for name in QUERY_FIELDS})
+        self.body_parser = qparser.QueryParser("body", searchable)
+        self.title_parser = qparser.QueryParser("title", searchable)
 
     def facets(self, docnums: Iterable[int]) -> tuple[dict[str, int], dict[str, int]]:
         """Count the kinds and tags of ``docnums``."""
@@ -473,15 +489,15 @@ def _expand(parser, text: str, synonyms: Sequence[Sequence[str]]):
     if not text:
         return None, None
     query = parser.parse(text)
-    lowered = text.lower()
     alternatives = []
+    # Substitute in the text as typed: the parser reads only upper-case AND/OR/NOT as operators.
     for acronym, expansion in synonyms:
-        acronym_re = re.compile(rf"(?<![\w\"]){re.escape(acronym)}(?![\w\"])")
-        phrase_re = re.compile(r"\"?\b" + r"\s+".join(map(re.escape, expansion.split())) + r"\b\"?")
-        if acronym_re.search(lowered):
-            alternatives.append(acronym_re.sub(f'"{expansion}"', lowered))
-        elif phrase_re.search(lowered):
-            alternatives.append(phrase_re.sub(acronym, lowered))
+        acronym_re = re.compile(rf"(?<![\w\"]){re.escape(acronym)}(?![\w\"])", re.IGNORECASE)
+        phrase_re = re.compile(r"\"?\b" + r"\s+".join(map(re.escape, expansion.split())) + r"\b\"?", re.IGNORECASE)
+        if acronym_re.search(text):
+            alternatives.append(acronym_re.sub(f'"{expansion}"', text))
+        elif phrase_re.search(text):
+            alternatives.append(phrase_re.sub(acronym, text))
     if not alternatives:
         return query, query
     return query, Or([query, *(parser.parse(alt) for alt in alternatives)])

@@ -171,10 +171,13 @@ def _all_documents():
     return [_index_doc(doc) for doc in db.session.scalars(_live().options(*_with_facets()))]
 
 
-def refresh_index(force: bool = False) -> str:
-    """Bring this host's index up to the content generation in the database (``force``: from scratch)."""
+def refresh_index(force: bool = False, wait: bool = True) -> str:
+    """Bring this host's index up to the content generation in the database (``force``: from scratch).
+
+    Without ``wait`` it returns "busy" at once if another worker is already building.
+    """
     state = db.session.get(ContentState, 1)
-    return search_index().refresh(_current_generation(state), _changes_since, _all_documents, force=force)
+    return search_index().refresh(_current_generation(state), _changes_since, _all_documents, force=force, wait=wait)
 
 
 def index_health() -> tuple[bool, str]:
@@ -210,17 +213,23 @@ def search(params: SearchInput, per_page: int = 10) -> search_engine.SearchResul
     state = db.session.get(ContentState, 1)
     ix = search_index()
     if ix.generation() != _current_generation(state):
-        refresh_index()
+        # Another host synced, or this index is missing: catch up, unless another worker of
+        # this host is already at it, in which case the current generation serves meanwhile.
+        refresh_index(wait=False)
     request = search_engine.SearchRequest(
         q=params.q[:200], kind=params.kind if params.kind in KINDS else "", tag=params.tag.lower(),
         competency=params.competency.lower(), page=params.page, per_page=per_page,
         synonyms=state.synonyms if state else [],
     )
     try:
-        results = ix.search(request)
+        try:
+            results = ix.search(request)
+        except search_engine.IndexUnavailable:
+            if refresh_index(wait=False) == "busy":
+                raise
+            results = ix.search(request)
     except search_engine.IndexUnavailable:
-        refresh_index()
-        results = ix.search(request)
+        return search_engine.SearchResults(0, 1, 0, error="The search index is being built. Try again in a minute.")
     except search_engine.QueryError as exc:
         return search_engine.SearchResults(0, 1, 0, error=str(exc))
     if params.q.strip() and results.total == 0 and params.page == 1:

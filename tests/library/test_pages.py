@@ -118,3 +118,14 @@ def test_competency_framework_page_shows_levels_targets_and_documents(pm_client,
 def test_search_box_is_in_the_header_of_every_page(pm_client, synced):
     for path in ("/", "/library", "/competencies", "/account"):
         assert 'id="header-search"' in pm_client.get(path).get_data(as_text=True), path
+
+
+@pytest.mark.parametrize("query", ["summary:risk", "summary:*", "(", '"', "x" * 500, "rísk", "<script>alert(1)</script>"])
+def test_odd_queries_get_a_page_not_an_error(pm_client, synced, query):
+    assert pm_client.get("/search", query_string={"q": query}).status_code == 200
+    assert pm_client.get("/api/search", query_string={"q": query}).status_code == 200
+
+
+def test_bad_page_numbers_are_clamped(pm_client, synced):
+    for page in ("0", "-3", "abc", "99999"):
+        assert pm_client.get("/search", query_string={"q": "risk", "page": page}).status_code == 200

@@ -62,14 +62,12 @@ def test_correct_query_gets_no_suggestion(library):
 
 
 def test_phrase_and_boolean_and_prefix_syntax(library):
-    phrase = set(refs('"change request"'))
-    assert "templates/change-request" in phrase
-    both = set(refs("kanban AND scrum"))
-    assert both and both <= set(refs("kanban")) & set(refs("scrum"))
-    without = set(refs("kanban NOT scrum"))
-    assert without.isdisjoint(both)
-    either = set(refs("kanban OR retrospective"))
-    assert set(refs("kanban")) | set(refs("retrospective")) <= either
+    assert "templates/change-request" in all_refs('"change request"')
+    both = all_refs("kanban AND scrum")
+    assert both and both == all_refs("kanban") & all_refs("scrum")
+    without = all_refs("kanban NOT scrum")
+    assert without == all_refs("kanban") - all_refs("scrum")
+    assert all_refs("kanban OR retrospective") == all_refs("kanban") | all_refs("retrospective")
     assert "practices/retrospectives" in refs("retro*")
 
 
@@ -186,3 +184,44 @@ def test_without_the_synonyms_file_the_acronym_finds_nothing(app, content_copy):
     with app.test_request_context():
         run_sync(str(content_copy))
         assert refs("uat") == []
+
+
+def all_refs(q: str) -> set[str]:
+    return {hit.ref for hit in search(SearchInput(q=q), per_page=100).hits}
+
+
+def test_operators_keep_their_meaning_when_an_acronym_is_expanded(library):
+    without_agile = all_refs("raci NOT agile")
+    assert without_agile and without_agile.isdisjoint(all_refs("agile"))
+    assert all_refs("wbs OR raci") == all_refs("wbs") | all_refs("raci")
+
+
+@pytest.mark.parametrize("query", ["summary:risk", "summary:*", "ref:x", "risk summary:x", "title:", "tag:"])
+def test_queries_naming_unsearchable_fields_do_not_fail(library, query):
+    results = search(SearchInput(q=query))
+    assert results.error is None
+
+
+def test_search_field_syntax_works_for_searchable_fields(library):
+    assert all("risk" in h.tags for h in search(SearchInput(q="tag:risk")).hits)
+    assert refs("title:kanban")[0] == "methodologies/kanban"
+
+
+def test_a_request_does_not_wait_while_another_worker_builds(app, library, content_copy):
+    import fcntl
+
+    from coe.library.cli import run_sync
+    from coe.library.pipeline import sync_content
+
+    run_sync(str(content_copy))
+    path = content_copy / "library/templates/decision-log.md"
+    path.write_text(path.read_text().replace("## Purpose", "Platypus marker.\n\n## Purpose", 1))
+    sync_content(str(content_copy))
+    db.session.commit()
+    ix = search_index()
+    with open(ix.directory / ".lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another worker is building
+        assert refs("platypus") == []  # served at once from the previous generation
+        assert refs("raci")[0] == "templates/raci-matrix"
+        fcntl.flock(held, fcntl.LOCK_UN)
+    assert refs("platypus") == ["templates/decision-log"]
