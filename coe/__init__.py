@@ -26,8 +26,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
-    for step in (configure_logging, trust_proxies, register_extensions, register_blueprints,
-                 register_errorhandlers, register_template_helpers, register_commands):
+    for step in (configure_logging, trust_proxies, register_extensions, register_request_guards,
+                 register_blueprints, register_errorhandlers, register_template_helpers, register_commands):
         step(app)
     return app
 
@@ -72,6 +72,23 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     bootstrap.init_app(app)
+
+
+def register_request_guards(app: Flask) -> None:
+    """Refuse input no page accepts, before any view or query sees it."""
+    from flask import request
+
+    from coe.errors import InvalidInput
+
+    @app.before_request
+    def reject_nul_characters():
+        # PostgreSQL cannot store NUL in text; no form or query of this site needs it.
+        values = list(request.args.values())
+        if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            values += list(request.form.values())
+        if any("\x00" in value for value in values):
+            raise InvalidInput("The request contained a NUL character, which this site does not accept. "
+                               "Remove it and try again.")
 
 
 def register_blueprints(app: Flask) -> None:

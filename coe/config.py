@@ -22,16 +22,27 @@ def database_url(instance_path: str, environ: os._Environ | dict) -> str:
 
 
 def load_or_create_secret_key(instance_path: str) -> str:
-    """Return the instance's secret key, creating it once with 0600 permissions."""
+    """Return the instance's secret key, creating it once with 0600 permissions.
+
+    The key is written to a private temporary file and linked into place, so that workers
+    starting together all read one complete key.
+    """
     path = Path(instance_path) / "secret_key"
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    key = secrets.token_hex(32)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
+    if not path.exists():
+        tmp = path.with_name(f".secret_key.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another worker got there first; use its key
+        finally:
+            tmp.unlink()
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{path} holds no usable key; delete it to have a new one generated, or set COE_SECRET_KEY.")
     return key
 
 
@@ -44,7 +55,8 @@ def from_environment(instance_path: str, environ: os._Environ | dict | None = No
     secure = (not debug) if secure_cookies is None else secure_cookies.lower() in {"1", "true", "yes"}
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path, env),
-        "SECRET_KEY": env.get("COE_SECRET_KEY") or load_or_create_secret_key(instance_path),
+        # When unset, create_app reads or creates the instance's key file.
+        "SECRET_KEY": env.get("COE_SECRET_KEY") or None,
         "COE_CONTENT_DIR": env.get("COE_CONTENT_DIR") or str(PROJECT_ROOT / "content"),
         "COE_INDEX_DIR": env.get("COE_INDEX_DIR") or str(Path(instance_path) / "index"),
         "COE_REDIS_URL": redis_url,

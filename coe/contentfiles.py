@@ -61,9 +61,10 @@ class LineDict(dict):
 
     line: int = 0
     key_lines: dict[str, int]
+    raw: dict[str, str]  # each scalar value exactly as written (so version 2.10 stays "2.10")
 
-    def line_of(self, key: str) -> int:
-        return self.key_lines.get(key, self.line)
+    def line_of(self, key) -> int:
+        return self.key_lines.get(str(key), self.line)
 
 
 # libyaml's parser when present (much faster on a large library), with the safe constructor.
@@ -79,6 +80,7 @@ class _LineLoader(_SafeLoader):
         data = LineDict()
         data.line = node.start_mark.line + 1 + self.line_offset
         data.key_lines = {str(key.value): key.start_mark.line + 1 + self.line_offset for key, _ in node.value}
+        data.raw = {str(key.value): value.value for key, value in node.value if isinstance(value, yaml.ScalarNode)}
         yield data
         data.update(self.construct_mapping(node))
 

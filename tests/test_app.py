@@ -26,17 +26,33 @@ def test_database_url_honours_hosting_platform_variable():
     assert database_url("", {"COE_DATABASE_URL": "sqlite:///x.db", "DATABASE_URL": "postgres://a/b"}) == "sqlite:///x.db"
 
 
-def test_secret_key_is_generated_once_with_private_permissions(tmp_path):
-    first = from_environment(str(tmp_path), {})["SECRET_KEY"]
-    second = from_environment(str(tmp_path), {})["SECRET_KEY"]
+def test_secret_key_is_generated_once_with_private_permissions(tmp_path, monkeypatch):
+    monkeypatch.delenv("COE_SECRET_KEY", raising=False)
+    monkeypatch.setenv("COE_INSTANCE_PATH", str(tmp_path))
+    first = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).secret_key
+    second = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).secret_key
     assert first == second and len(first) >= 64
-    mode = stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode)
-    assert mode == 0o600
+    assert stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".secret_key")] == []
 
 
-def test_secret_key_from_environment_wins(tmp_path):
-    assert from_environment(str(tmp_path), {"COE_SECRET_KEY": "from-env"})["SECRET_KEY"] == "from-env"
+def test_secret_key_from_environment_or_config_wins(tmp_path, monkeypatch):
+    monkeypatch.setenv("COE_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("COE_SECRET_KEY", "from-env")
+    assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).secret_key == "from-env"
+    monkeypatch.delenv("COE_SECRET_KEY")
+    assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "given"}).secret_key == "given"
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_an_empty_key_file_is_refused_with_a_clear_message(tmp_path):
+    import pytest
+
+    from coe.config import load_or_create_secret_key
+
+    (tmp_path / "secret_key").write_text("")
+    with pytest.raises(RuntimeError, match="holds no usable key"):
+        load_or_create_secret_key(str(tmp_path))
 
 
 def test_configuration_comes_from_coe_variables(tmp_path):
@@ -63,6 +79,19 @@ def test_models_and_migrations_agree(app):
         with db.engine.connect() as connection:
             diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
     assert diff == []
+
+
+def test_team_name_key_migration_fills_existing_teams(tmp_path):
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 't.db'}", "SECRET_KEY": "k"})
+    with app.app_context():
+        upgrade(revision="0001")
+        db.session.execute(text("INSERT INTO team (name, description, created_at) VALUES ('Digital Delivery', '', '2026-01-01')"))
+        db.session.commit()
+        upgrade()
+        assert db.session.execute(text("SELECT name_key FROM team")).scalar() == "digital delivery"
+        db.engine.dispose()
 
 
 def test_migrations_downgrade_and_upgrade_cleanly(tmp_path):
@@ -136,3 +165,14 @@ def test_console_script_is_the_flask_cli_for_the_app(tmp_path):
                             capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "library.search" in result.stdout and "/healthz" in result.stdout
+
+
+def test_nul_characters_in_queries_and_forms_get_400_not_500(client, pm_client, synced):
+    for path in ("/search?q=%00x", "/api/search?q=risk%00", "/library?tag=%00", "/admin/people?q=%00"):
+        response = pm_client.get(path)
+        assert response.status_code == 400, path
+    anonymous = client.application.test_client()
+    token = anonymous.csrf_token()
+    response = anonymous.post("/login", data={"email": "pm\x00@example.org", "password": "x", "csrf_token": token})
+    assert response.status_code == 400
+    assert "NUL character" in response.get_data(as_text=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from coe.auth import policy
@@ -23,5 +23,7 @@ def init_app(app: Flask) -> None:
         if request.endpoint is None or policy.is_public(request.endpoint):
             return None
         if not current_user.is_authenticated:
+            if request.path.startswith("/api/"):
+                return jsonify(error="Not signed in", message="Sign in to use the API."), 401
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return None

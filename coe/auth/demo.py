@@ -55,7 +55,7 @@ SHOWN = {"admin@example.org": "admin", "lead@example.org": "CoE lead of Digital 
 
 def seed_people(password: str) -> list[tuple[str, str]]:
     """Create the demo teams and people; every account shares one password."""
-    teams = [Team(name=name, description=description) for name, description in TEAMS]
+    teams = [Team(name=name, name_key=name.lower(), description=description) for name, description in TEAMS]
     db.session.add_all(teams)
     # One hash for all: the demo accounts share a password, and 32 argon2 hashes cost seconds.
     password_hash = passwords.hash_password(password)

@@ -65,6 +65,7 @@ def _mentor(viewer: Person, _target=None) -> bool:
 
 
 RULES: dict[str, Rule] = {
+    "account.use": _member,
     "admin.access": _admin,
     "content.review_status": _admin,
     "library.read": _member,

@@ -11,6 +11,7 @@ from zoneinfo import available_timezones
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from coe.auth import passwords
 from coe.auth.models import Person, Team, utcnow
@@ -122,6 +123,14 @@ def _apply(person: Person, data: PersonData, email: str) -> None:
     person.led_teams = [get_team(team_id) for team_id in data.led_team_ids]
 
 
+def _flush(conflict: str) -> None:
+    """Flush; a unique constraint hit by a concurrent request becomes a Conflict, not a 500."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise Conflict(conflict) from None
+
+
 def create_person(data: PersonData, password: str | None = None) -> Person:
     """Create a person; without a password they cannot log in until one is set."""
     email = _check_person_data(data)
@@ -130,7 +139,7 @@ def create_person(data: PersonData, password: str | None = None) -> Person:
     if password is not None:
         _set_password(person, password)
     db.session.add(person)
-    db.session.flush()
+    _flush(f"Someone already uses {email}: each person needs their own email address.")
     return person
 
 
@@ -139,15 +148,17 @@ def update_person(person: Person, data: PersonData) -> Person:
     if person.is_admin and not data.is_admin:
         _ensure_another_admin(person)
     _apply(person, data, email)
-    db.session.flush()
+    _flush(f"Someone already uses {email}: each person needs their own email address.")
     return person
 
 
 def _ensure_another_admin(person: Person) -> None:
-    others = db.session.scalar(
-        select(func.count(Person.id)).where(Person.is_admin.is_(True), Person.active.is_(True), Person.id != person.id)
-    )
-    if not others:
+    # Lock every active admin row (PostgreSQL), so two admins removing each other at the same
+    # moment are serialised and the second sees the first one's change.
+    admins = db.session.scalars(
+        select(Person.id).where(Person.is_admin.is_(True), Person.active.is_(True)).with_for_update()
+    ).all()
+    if not [admin_id for admin_id in admins if admin_id != person.id]:
         raise Conflict("This is the last active admin: make someone else an admin first.")
 
 
@@ -236,11 +247,11 @@ def create_team(name: str, description: str = "") -> Team:
     name = name.strip()
     if not name:
         raise InvalidInput("Give the team a name.")
-    if db.session.scalar(select(Team).where(func.lower(Team.name) == name.lower())):
+    if db.session.scalar(select(Team).where(Team.name_key == name.lower())):
         raise Conflict(f"A team called “{name}” already exists.")
-    team = Team(name=name, description=description.strip())
+    team = Team(name=name, name_key=name.lower(), description=description.strip())
     db.session.add(team)
-    db.session.flush()
+    _flush(f"A team called “{name}” already exists.")
     return team
 
 
@@ -248,13 +259,13 @@ def update_team(team: Team, name: str, description: str, lead_ids: Iterable[int]
     name = name.strip()
     if not name:
         raise InvalidInput("Give the team a name.")
-    clash = db.session.scalar(select(Team).where(func.lower(Team.name) == name.lower()))
+    clash = db.session.scalar(select(Team).where(Team.name_key == name.lower()))
     if clash is not None and clash is not team:
         raise Conflict(f"A team called “{name}” already exists.")
-    team.name = name
+    team.name, team.name_key = name, name.lower()
     team.description = description.strip()
     team.leads = [get_person(person_id) for person_id in lead_ids]
-    db.session.flush()
+    _flush(f"A team called “{name}” already exists.")
     return team
 
 
@@ -283,6 +294,13 @@ class ImportRejected(InvalidInput):
 def import_people_csv(text: str) -> list[Person]:
     """Import people from CSV text, all or nothing; raise ImportRejected naming each bad line."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        return _import_rows(reader)
+    except csv.Error as exc:
+        raise ImportRejected([RowError(reader.line_num or 1, f"is not readable as CSV ({exc})")]) from None
+
+
+def _import_rows(reader: csv.DictReader) -> list[Person]:
     header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
     missing = [col for col in CSV_COLUMNS if col not in header]
     if missing:

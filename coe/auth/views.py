@@ -59,6 +59,7 @@ def login():
 @bp.route("/logout", methods=["GET", "POST"])
 @login_required
 def logout():
+    policy.require(current_user, "account.use")
     form = ConfirmForm()
     if form.validate_on_submit():
         services.end_sessions(current_user)
@@ -73,6 +74,7 @@ def logout():
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
+    policy.require(current_user, "account.use")
     profile = ProfileForm(prefix="profile", obj=current_user)
     password = ChangePasswordForm(prefix="password")
     if profile.save_profile.data and profile.validate_on_submit():
@@ -178,6 +180,8 @@ def edit_person(person_id: int):
             form.form_errors.append(exc.message)
         else:
             db.session.commit()
+            if form.password.data and person.id == current_user.id:
+                login_user(person)  # the new password ended every session, this one included
             flash(f"{person.display_name} is saved.", "success")
             return redirect(url_for("admin.people"))
     return render_template("admin/person_form.html", form=form, person=person, confirm=ConfirmForm())

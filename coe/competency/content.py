@@ -51,19 +51,19 @@ class FrameworkData:
         return {c.code for area in self.areas for c in area.competencies}
 
 
-def _text(ctx: ContentContext, file: str, item: LineDict, key: str, what: str) -> str:
+def _text(ctx: ContentContext, file: str, item: LineDict, key: str, what: str, limit: int = 120) -> str:
     value = item.get(key)
-    if not isinstance(value, str) or not value.strip():
-        ctx.problem(file, f"{what} needs a `{key}` (text).", item.line_of(key))
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > limit:
+        ctx.problem(file, f"{what} needs a `{key}` (text of at most {limit} characters).", item.line_of(key))
         return ""
     return value.strip()
 
 
 def _code(ctx: ContentContext, file: str, item: LineDict, what: str, seen: set[str]) -> str:
     code = item.get("code")
-    if not isinstance(code, str) or not CODE.match(code):
-        ctx.problem(file, f"{what} needs a `code` of lower-case words joined by hyphens (got {code!r}).",
-                    item.line_of("code"))
+    if not isinstance(code, str) or not CODE.match(code) or len(code) > 64:
+        ctx.problem(file, f"{what} needs a `code` of lower-case words joined by hyphens, at most 64 characters "
+                          f"(got {code!r}).", item.line_of("code"))
         return ""
     if code in seen:
         ctx.problem(file, f"the code `{code}` is used twice; codes must be unique.", item.line_of("code"))
@@ -103,19 +103,20 @@ def parse_framework(ctx: ContentContext) -> FrameworkData | None:
             code = _code(ctx, FRAMEWORK, comp, "a competency", codes)
             levels = comp.get("levels")
             parsed_levels: dict[int, str] = {}
-            if not isinstance(levels, dict) or sorted(levels) != list(LEVEL_NAMES):
-                ctx.problem(FRAMEWORK, f"competency `{code}` needs `levels` with a descriptor for each of 1 to 5.",
+            if not isinstance(levels, dict) or set(levels) != set(LEVEL_NAMES):
+                ctx.problem(FRAMEWORK, f"competency `{code}` needs `levels` with a descriptor for each of 1 to 5 "
+                                       "(the keys are the numbers 1, 2, 3, 4, 5).",
                             comp.line_of("levels"))
             else:
                 for level, descriptor in levels.items():
                     if not isinstance(descriptor, str) or not descriptor.strip():
                         ctx.problem(FRAMEWORK, f"competency `{code}` level {level} needs a descriptor (text).",
-                                    levels.line_of(level) if isinstance(levels, LineDict) else comp.line)
+                                    levels.line_of(level))
                     else:
                         parsed_levels[level] = descriptor.strip()
             data.competencies.append(CompetencyData(
                 code, _text(ctx, FRAMEWORK, comp, "name", f"competency `{code}`"),
-                _text(ctx, FRAMEWORK, comp, "description", f"competency `{code}`"), parsed_levels))
+                _text(ctx, FRAMEWORK, comp, "description", f"competency `{code}`", limit=1000), parsed_levels))
         areas.append(data)
     ctx.shared["competency_codes"] = codes
     roles = _parse_roles(ctx, roles_path, codes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 
+from coe.auth import policy
 from coe.home import services
 
 bp = Blueprint("home", __name__)
@@ -12,6 +13,7 @@ bp = Blueprint("home", __name__)
 
 @bp.route("/")
 def index():
+    policy.require(current_user, "account.use")
     return render_template("home/index.html", panels=services.home_panels(current_user))
 
 

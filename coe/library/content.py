@@ -128,11 +128,11 @@ def _check_meta(ctx: ContentContext, path: Path, meta) -> dict | None:
         if value not in (None, "") and (not isinstance(value, str) or len(value) > limit):
             bad(key, f"`{key}` must be text of at most {limit} characters.")
         clean[key] = str(value or "").strip()
-    version = meta.get("version")
-    if isinstance(version, (int, float, str)) and not isinstance(version, bool):
-        clean["version"] = str(version).strip()
-    elif version is not None:
-        bad("version", "`version` must be a number or text such as \"2.1\".")
+    version = meta.raw.get("version") if meta.get("version") is not None else None
+    if version is not None and 0 < len(version.strip()) <= 40 and not isinstance(meta["version"], (bool, list, dict)):
+        clean["version"] = version.strip()
+    elif meta.get("version") is not None:
+        bad("version", "`version` must be a number or text of at most 40 characters, such as 2.1.")
     reviewed = meta.get("reviewed")
     if isinstance(reviewed, dt.date) and not isinstance(reviewed, dt.datetime):
         clean["reviewed"] = reviewed
@@ -144,8 +144,10 @@ def _check_meta(ctx: ContentContext, path: Path, meta) -> dict | None:
     clean["review_every"] = review_every
     for key in ("tags", "competencies"):
         values = meta.get(key, [])
-        if not isinstance(values, list) or not all(isinstance(v, str) and SLUG.match(v.strip().lower()) for v in values):
-            bad(key, f"`{key}` must be a list of lower-case words joined by hyphens, like [risk, planning].")
+        if not isinstance(values, list) or not all(
+                isinstance(v, str) and SLUG.match(v.strip().lower()) and len(v) <= 60 for v in values):
+            bad(key, f"`{key}` must be a list of lower-case words joined by hyphens (at most 60 characters each), "
+                     "like [risk, planning].")
             values = []
         clean[key] = sorted({v.strip().lower() for v in values})
     codes = ctx.shared.get("competency_codes")
@@ -176,9 +178,9 @@ def parse_library(ctx: ContentContext) -> LibraryData:
     slugs: dict[str, str] = {}
     for kind, path in _files(ctx):
         slug, rel = path.stem, f"{LIBRARY}/{kind}/{path.name}"
-        if not SLUG.match(slug):
+        if not SLUG.match(slug) or len(slug) > 120:
             ctx.problem(path, "has a file name that is not a valid slug: use lower-case words joined by hyphens, "
-                              "such as risk-register.md.")
+                              "at most 120 characters, such as risk-register.md.")
             continue
         if slug in slugs:
             ctx.problem(path, f"uses the slug `{slug}` that {slugs[slug]} already uses; rename one of them.")

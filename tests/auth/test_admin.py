@@ -171,3 +171,14 @@ def test_navigation_shows_admin_menu_only_to_admins(admin_client, app, make_pers
     pm = app.test_client()
     pm.login("pm@example.org", PASSWORD)
     assert "/admin/people" not in pm.get("/").get_data(as_text=True)
+
+
+def test_admin_setting_their_own_password_stays_signed_in(app, admin_client):
+    with app.app_context():
+        me = db.session.scalar(db.select(Person.id).where(Person.email == "admin@example.org"))
+    response = admin_client.submit(f"/admin/people/{me}", {
+        "email": "admin@example.org", "display_name": "Admin", "team_id": "0", "role_profile": "pm",
+        "time_zone": "UTC", "is_admin": "y", "password": "the admin's new passphrase"})
+    assert response.status_code == 302
+    assert admin_client.get("/admin/people").status_code == 200
+    assert app.test_client().login("admin@example.org", "the admin's new passphrase").status_code == 302

@@ -86,3 +86,11 @@ def test_cli_import_reports_lines_and_imports_nothing_on_error(app, runner, tmp_
     assert result.exit_code == 0, result.output
     assert "Imported 1 people" in result.output
     assert _count(app) == 1
+
+
+def test_unreadable_csv_is_reported_not_a_crash(app, admin_client):
+    huge = "x" * 200_000
+    response = _upload(admin_client, f"email,name,team,role_profile,roles\na@example.org,\"{huge}\",,pm,\n")
+    assert response.status_code == 200
+    assert "not readable as CSV" in response.get_data(as_text=True)
+    assert _count(app) == 1

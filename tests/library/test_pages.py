@@ -5,13 +5,19 @@ from __future__ import annotations
 import pytest
 
 LIBRARY_PAGES = ["/library", "/library/templates/risk-register", "/library/templates/risk-register.md",
-                 "/search?q=risk", "/api/search?q=risk", "/competencies"]
+                 "/search?q=risk", "/competencies"]
 
 
 @pytest.mark.parametrize("path", LIBRARY_PAGES)
 def test_anonymous_visitor_is_sent_to_login(client, synced, path):
     response = client.get(path)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_anonymous_api_call_gets_401_json(client, synced):
+    response = client.get("/api/search?q=risk")
+    assert response.status_code == 401
+    assert response.json["error"] == "Not signed in"
 
 
 def test_browse_shows_counts_per_kind(pm_client, synced):

@@ -263,3 +263,31 @@ def test_removed_competency_is_archived_not_deleted(app, library):
 def test_malformed_synonyms_file_is_named(app, library):
     (library / "synonyms.yml").write_text("RACI: responsible accountable consulted informed\nRAG: red\n")
     expect_problem(app, library, "synonyms.yml:2: `RAG` needs an expansion of two or more words")
+
+
+def test_framework_level_keys_that_are_not_numbers_are_named_not_a_crash(app, library):
+    path = library / "competencies/framework.yml"
+    path.write_text(path.read_text().replace("          2: Builds a work breakdown", "          two: Builds a work breakdown", 1))
+    expect_problem(app, library, "competency `scope-management` needs `levels` with a descriptor for each of 1 to 5")
+
+
+def test_empty_level_descriptor_names_its_line(app, library):
+    path = library / "competencies/framework.yml"
+    text = path.read_text()
+    start = text.index("          3: Writes the scope statement")
+    line = text.count("\n", 0, start) + 1
+    end = text.index("\n", start)
+    path.write_text(text[:start] + "          3: ''" + text[end:])
+    expect_problem(app, library, f"competencies/framework.yml:{line}: competency `scope-management` level 3 needs a descriptor")
+
+
+def test_overlong_values_are_named_before_they_reach_the_database(app, library):
+    (library / "library/practices/new.md").write_text(GOOD.replace('version: "1.0"', f'version: "{"9" * 41}"'))
+    expect_problem(app, library, "new.md:7: `version` must be a number or text of at most 40 characters")
+
+
+def test_version_is_kept_exactly_as_written(app, library):
+    (library / "library/practices/new.md").write_text(GOOD.replace('version: "1.0"', "version: 2.10"))
+    sync(app, library)
+    with app.app_context():
+        assert db.session.scalar(db.select(Document.version).where(Document.slug == "new")) == "2.10"
