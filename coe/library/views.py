@@ -56,29 +56,28 @@ def document_source(kind: str, slug: str):
     })
 
 
-def _search_input() -> services.SearchInput:
-    return services.SearchInput(
+def _run_search():
+    """Search with the request's parameters; commit the zero-result count it may record."""
+    policy.require(current_user, "library.read")
+    params = services.SearchInput(
         q=request.args.get("q", ""), kind=request.args.get("kind", ""), tag=request.args.get("tag", ""),
         competency=request.args.get("competency", ""), page=max(1, request.args.get("page", 1, type=int) or 1),
     )
+    results = services.search(params)
+    db.session.commit()
+    return params, results
 
 
 @bp.route("/search")
 def search():
-    policy.require(current_user, "library.read")
-    params = _search_input()
-    results = services.search(params)
-    db.session.commit()
+    params, results = _run_search()
     return render_template("library/search.html", params=params, results=results, kind_labels=KIND_LABELS,
                            competency_names=competency_names())
 
 
 @bp.route("/api/search")
 def api_search():
-    policy.require(current_user, "library.read")
-    params = _search_input()
-    results = services.search(params)
-    db.session.commit()
+    params, results = _run_search()
     return jsonify(
         query=params.q, kind=params.kind, tag=params.tag, competency=params.competency,
         total=results.total, page=results.page, pages=results.pages,

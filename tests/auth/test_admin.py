@@ -182,3 +182,16 @@ def test_admin_setting_their_own_password_stays_signed_in(app, admin_client):
     assert response.status_code == 302
     assert admin_client.get("/admin/people").status_code == 200
     assert app.test_client().login("admin@example.org", "the admin's new passphrase").status_code == 302
+
+
+def test_email_taken_by_a_concurrent_request_is_a_conflict_not_a_500(app, admin_client, make_person, monkeypatch):
+    from coe.auth import services
+
+    make_person("taken@example.org")
+    # The other request committed between this one's check and its insert.
+    monkeypatch.setattr(services, "find_person_by_email", lambda email: None)
+    response = admin_client.submit("/admin/people/new", {
+        "email": "taken@example.org", "display_name": "Late", "team_id": "0", "role_profile": "pm",
+        "time_zone": "UTC"})
+    assert response.status_code == 200
+    assert "already uses taken@example.org" in response.get_data(as_text=True)
