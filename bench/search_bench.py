@@ -82,7 +82,7 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
-def bench_coe(corpus: Path, work: Path, queries: list[str]) -> dict:
+def bench_coe(corpus: Path, work: Path, queries: list[str], warmup: list[str]) -> dict:
     from coe.library.cli import run_sync
     from coe.library.services import SearchInput, search, search_index
     from flask_migrate import upgrade
@@ -107,7 +107,7 @@ def bench_coe(corpus: Path, work: Path, queries: list[str]) -> dict:
         from coe.library.search import SearchRequest
 
         latencies, facet_latencies, hits = [], [], 0
-        for q in queries[:20]:  # warm the searcher and the OS cache
+        for q in warmup:  # open the searcher, fill the OS cache; not the measured queries
             ix.search(SearchRequest(q=q))
         for q in queries:
             started = time.perf_counter()
@@ -123,7 +123,7 @@ def bench_coe(corpus: Path, work: Path, queries: list[str]) -> dict:
             "hits": hits, "size": size}
 
 
-def bench_fts5(corpus: Path, work: Path, queries: list[str]) -> dict:
+def bench_fts5(corpus: Path, work: Path, queries: list[str], warmup: list[str]) -> dict:
     conn = sqlite3.connect(work / "fts.sqlite3")
     started = time.perf_counter()
     conn.execute("CREATE VIRTUAL TABLE doc USING fts5(ref UNINDEXED, title, body, tokenize='porter unicode61')")
@@ -139,7 +139,7 @@ def bench_fts5(corpus: Path, work: Path, queries: list[str]) -> dict:
     latencies, hits = [], 0
     sql = ("SELECT ref, title, snippet(doc, 2, '<mark>', '</mark>', ' … ', 24) FROM doc WHERE doc MATCH ? "
            "ORDER BY bm25(doc, 0, 3.0, 1.0) LIMIT 10")
-    for q in queries[:20]:
+    for q in warmup:
         conn.execute(sql, (" ".join(f'"{w}"' for w in q.split()),)).fetchall()
     for q in queries:
         match = " ".join(f'"{w}"' for w in q.split())
@@ -164,8 +164,9 @@ def main() -> None:
         corpus = work / "content"
         make_corpus(corpus, args.docs, words, rng)
         queries = make_queries(words, args.queries, rng)
-        coe = bench_coe(corpus, work, queries)
-        fts = bench_fts5(corpus, work, queries)
+        warmup = make_queries(words, 20, random.Random(args.seed + 1))
+        coe = bench_coe(corpus, work, queries, warmup)
+        fts = bench_fts5(corpus, work, queries, warmup)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

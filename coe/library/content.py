@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import multiprocessing
 import os
 import re
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from coe.auth.models import utcnow
 from coe.contentfiles import ContentContext, LineDict, decode, load_yaml, read_bytes, read_yaml_file
 from coe.extensions import db
 from coe.library.models import KINDS, Document, DocumentCompetency, DocumentTag
-from coe.library.rendering import RENDERER_VERSION, render_many
+from coe.library.rendering import RENDERER_VERSION, Renderer, Rendered
 
 LIBRARY = "library"
 SYNONYMS = "synonyms.yml"
@@ -34,10 +35,8 @@ class ParsedDocument:
     unchanged: bool
     meta: dict = field(default_factory=dict)
     source: str = ""
-    body: str = ""
-    body_line: int = 0
     links: list[str] = field(default_factory=list)
-    rendered: object | None = None
+    rendered: Rendered | None = None
 
     @property
     def ref(self) -> str:
@@ -174,41 +173,81 @@ def _known() -> dict[str, KnownDocument]:
 def parse_library(ctx: ContentContext) -> LibraryData:
     """Read and validate every library file; render the changed ones; record every problem."""
     known_docs = _known()
-    documents: list[ParsedDocument] = []
+    items: list[tuple[str, str, Path, str | None]] = []
     slugs: dict[str, str] = {}
     for kind, path in _files(ctx):
         slug, rel = path.stem, f"{LIBRARY}/{kind}/{path.name}"
         if not SLUG.match(slug) or len(slug) > 120:
             ctx.problem(path, "has a file name that is not a valid slug: use lower-case words joined by hyphens, "
                               "at most 120 characters, such as risk-register.md.")
-            continue
-        if slug in slugs:
+        elif slug in slugs:
             ctx.problem(path, f"uses the slug `{slug}` that {slugs[slug]} already uses; rename one of them.")
+        else:
+            slugs[slug] = rel
+            known = known_docs.get(f"{kind}/{slug}")
+            items.append((kind, slug, path, known.checksum if known else None))
+    refs = {f"{kind}/{slug}" for kind, slug, _, _ in items}
+    documents: list[ParsedDocument] = []
+    for parsed, problems in _map_files(items, ctx, refs):
+        ctx.problems.extend(problems)
+        if parsed is None:
             continue
-        slugs[slug] = rel
-        raw = read_bytes(ctx, path)
-        if raw is None:
-            continue
-        digest = checksum(raw)
-        known = known_docs.get(f"{kind}/{slug}")
-        if known is not None and known.checksum == digest:
-            documents.append(ParsedDocument(kind, slug, rel, digest, True, links=list(known.links),
-                                            meta={"competencies": known.competencies}))
-            continue
-        text = decode(ctx, path, raw)
-        if text is None:
-            continue
-        split = _split_front_matter(ctx, path, text)
-        if split is None:
-            continue
-        yaml_text, body, body_line = split
-        meta = _check_meta(ctx, path, load_yaml(ctx, path, yaml_text, line_offset=1))
-        if meta is None:
-            continue
-        documents.append(ParsedDocument(kind, slug, rel, digest, False, meta, text, body, body_line))
+        if parsed.unchanged:
+            known = known_docs[parsed.ref]
+            parsed.links, parsed.meta = list(known.links), {"competencies": known.competencies}
+        documents.append(parsed)
     _check_unchanged(ctx, documents)
-    _render_changed(ctx, documents)
     return LibraryData(documents, _parse_synonyms(ctx), known_docs)
+
+
+# Below this many files a process pool costs more than it saves.
+PARALLEL_THRESHOLD = 200
+_worker: dict = {}
+
+
+def _init_worker(root: Path, codes: set[str] | None, refs: set[str]) -> None:
+    _worker.update(root=root, codes=codes, renderer=Renderer(refs))
+
+
+def _map_files(items: list, ctx: ContentContext, refs: set[str]) -> list:
+    """Parse and render the files, on every core when there are many (a first sync of a large library)."""
+    initargs = (ctx.root, ctx.shared.get("competency_codes"), refs)
+    cores = os.cpu_count() or 1
+    if len(items) < PARALLEL_THRESHOLD or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        _init_worker(*initargs)
+        return [_parse_file(item) for item in items]
+    # fork: workers inherit the loaded code; they read files and render, and never touch the database.
+    with multiprocessing.get_context("fork").Pool(cores, _init_worker, initargs) as pool:
+        return pool.map(_parse_file, items, chunksize=50)
+
+
+def _parse_file(item: tuple[str, str, Path, str | None]) -> tuple[ParsedDocument | None, list]:
+    """Read, validate and render one file; return it (None if invalid) and the problems found."""
+    kind, slug, path, known_checksum = item
+    ctx = ContentContext(_worker["root"])
+    if _worker["codes"] is not None:
+        ctx.shared["competency_codes"] = _worker["codes"]
+    rel = f"{LIBRARY}/{kind}/{path.name}"
+    raw = read_bytes(ctx, path)
+    if raw is None:
+        return None, ctx.problems
+    digest = checksum(raw)
+    if digest == known_checksum:
+        return ParsedDocument(kind, slug, rel, digest, True), ctx.problems
+    text = decode(ctx, path, raw)
+    split = _split_front_matter(ctx, path, text) if text is not None else None
+    if split is None:
+        return None, ctx.problems
+    yaml_text, body, body_line = split
+    meta = _check_meta(ctx, path, load_yaml(ctx, path, yaml_text, line_offset=1))
+    if meta is None:
+        return None, ctx.problems
+    rendered = _worker["renderer"].render(body, kind, line_offset=body_line)
+    for href, line in rendered.bad_links:
+        ctx.problem(path, f"links to `{href}`, which is not a library document; "
+                          "link by relative path, such as ../templates/risk-register.md.", line)
+    parsed = ParsedDocument(kind, slug, rel, digest, False, meta, text, links=rendered.links, rendered=rendered)
+    return parsed, ctx.problems
 
 
 def _check_unchanged(ctx: ContentContext, documents: list[ParsedDocument]) -> None:
@@ -224,18 +263,6 @@ def _check_unchanged(ctx: ContentContext, documents: list[ParsedDocument]) -> No
                 if code not in codes:
                     ctx.problem(f"{LIBRARY}/{doc.ref}.md",
                                 f"names the competency `{code}`, which the framework no longer defines.")
-
-
-def _render_changed(ctx: ContentContext, documents: list[ParsedDocument]) -> None:
-    changed = [doc for doc in documents if not doc.unchanged]
-    if not changed:
-        return
-    rendered_all = render_many([(doc.body, doc.kind, doc.body_line) for doc in changed], {doc.ref for doc in documents})
-    for doc, rendered in zip(changed, rendered_all):
-        for href, line in rendered.bad_links:
-            ctx.problem(f"{LIBRARY}/{doc.ref}.md", f"links to `{href}`, which is not a library document; "
-                        "link by relative path, such as ../templates/risk-register.md.", line)
-        doc.rendered, doc.links = rendered, rendered.links
 
 
 def _parse_synonyms(ctx: ContentContext) -> list[list[str]]:

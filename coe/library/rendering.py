@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import html as htmllib
-import multiprocessing
-import os
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -154,32 +152,6 @@ class Renderer:
             links=sorted(set(self._links)),
             bad_links=[(href, _line_of(source, href, line_offset)) for href in self._bad],
         )
-
-
-# Below this many documents a process pool costs more than it saves.
-PARALLEL_THRESHOLD = 200
-_worker_renderer: Renderer | None = None
-
-
-def _init_worker(known_refs: set[str]) -> None:
-    global _worker_renderer
-    _worker_renderer = Renderer(known_refs)
-
-
-def _render_in_worker(item: tuple[str, str, int]) -> Rendered:
-    source, doc_dir, line_offset = item
-    return _worker_renderer.render(source, doc_dir, line_offset)
-
-
-def render_many(items: list[tuple[str, str, int]], known_refs: set[str]) -> list[Rendered]:
-    """Render (source, doc_dir, line_offset) items, on every core when there are many."""
-    cores = os.cpu_count() or 1
-    if len(items) < PARALLEL_THRESHOLD or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        renderer = Renderer(known_refs)
-        return [renderer.render(*item) for item in items]
-    # fork: workers inherit the loaded code; they only render and never touch the database.
-    with multiprocessing.get_context("fork").Pool(cores, _init_worker, (known_refs,)) as pool:
-        return pool.map(_render_in_worker, items, chunksize=50)
 
 
 _TASK_BOX = re.compile(r'<input type="checkbox" disabled( checked)?\s*/?>')

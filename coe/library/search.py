@@ -409,23 +409,41 @@ def _score_all(searcher, query) -> dict[int, float]:
 
 
 class _BM25F(scoring.BM25F):
-    """BM25F reading field lengths from a list held per segment instead of from disk per posting.
+    """BM25F, with each document's length normalisation computed once per segment and field.
 
-    Whoosh's scorer looks up the document's field length for every posting it scores; on common
-    words that lookup is a fifth of the query time.
+    Whoosh's scorer reads the document's field length from disk and calls two functions for every
+    posting it scores; on words that match thousands of documents that is a third of the query.
+    The score is the same: idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average length)).
     """
 
-    _lengths: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    _norms: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def scorer(self, searcher, fieldname, text, qf=1):
-        scorer = super().scorer(searcher, fieldname, text, qf=qf)
-        if isinstance(scorer, scoring.BM25FScorer):
-            per_field = self._lengths.setdefault(searcher, {})
-            if fieldname not in per_field:
-                reader = searcher.reader()
-                per_field[fieldname] = [reader.doc_field_length(n, fieldname, 1) for n in range(reader.doc_count_all())]
-            scorer.dfl = per_field[fieldname].__getitem__
-        return scorer
+        if not searcher.schema[fieldname].scorable:
+            return scoring.WeightScorer.for_(searcher, fieldname, text)
+        parent = searcher.get_parent()
+        B = self._field_B.get(fieldname, self.B)
+        per_field = self._norms.setdefault(searcher, {})
+        if fieldname not in per_field:
+            reader = searcher.reader()
+            average = parent.avg_field_length(fieldname) or 1
+            # (Whoosh answers None, not the default, for a field that is empty in a document.)
+            per_field[fieldname] = [self.K1 * ((1 - B) + B * (reader.doc_field_length(n, fieldname, 1) or 1) / average)
+                                    for n in range(reader.doc_count_all())]
+        return _BM25FScorer(parent.idf(fieldname, text) * (self.K1 + 1), per_field[fieldname])
+
+
+class _BM25FScorer(scoring.BaseScorer):
+    def __init__(self, idf_k1: float, norms: list[float]):
+        self.idf_k1 = idf_k1
+        self.norms = norms
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def score(self, matcher) -> float:
+        tf = matcher.weight()
+        return self.idf_k1 * tf / (tf + self.norms[matcher.id()])
 
 
 _FRAGMENTER = highlight.PinpointFragmenter(maxchars=240, surround=70, autotrim=True)

@@ -147,28 +147,38 @@ def search_index() -> search_engine.SearchIndex:
     return ix
 
 
-def _index_doc(doc: Document) -> search_engine.IndexDoc:
-    return search_engine.IndexDoc(doc.ref, doc.kind, doc.title, doc.summary, doc.text,
-                                  doc.tag_names, doc.competency_codes)
+def _index_docs(condition) -> tuple[list[search_engine.IndexDoc], list[str]]:
+    """Read what the index needs of the matching documents (not their HTML or source).
 
-
-def _with_facets():
-    return (selectinload(Document.tags), selectinload(Document.competencies))
+    Return the live documents to index and the refs of archived ones to remove.
+    """
+    tags: dict[int, list[str]] = {}
+    codes: dict[int, list[str]] = {}
+    matching = select(Document.id).where(condition)
+    for doc_id, tag in db.session.execute(select(DocumentTag.document_id, DocumentTag.tag)
+                                          .where(DocumentTag.document_id.in_(matching))):
+        tags.setdefault(doc_id, []).append(tag)
+    for doc_id, code in db.session.execute(select(DocumentCompetency.document_id, DocumentCompetency.competency_code)
+                                           .where(DocumentCompetency.document_id.in_(matching))):
+        codes.setdefault(doc_id, []).append(code)
+    live, archived = [], []
+    rows = db.session.execute(select(Document.id, Document.kind, Document.slug, Document.title, Document.summary,
+                                     Document.text, Document.archived_at).where(condition))
+    for doc_id, kind, slug, title, summary, text, archived_at in rows:
+        if archived_at is not None:
+            archived.append(f"{kind}/{slug}")
+        else:
+            live.append(search_engine.IndexDoc(f"{kind}/{slug}", kind, title, summary, text,
+                                               sorted(tags.get(doc_id, [])), sorted(codes.get(doc_id, []))))
+    return live, archived
 
 
 def _changes_since(generation: int) -> search_engine.Changes:
-    docs = db.session.scalars(select(Document).where(Document.generation > generation).options(*_with_facets()))
-    upserts, removals = [], []
-    for doc in docs:
-        if doc.archived_at is None:
-            upserts.append(_index_doc(doc))
-        else:
-            removals.append(doc.ref)
-    return search_engine.Changes(upserts, removals)
+    return search_engine.Changes(*_index_docs(Document.generation > generation))
 
 
-def _all_documents():
-    return [_index_doc(doc) for doc in db.session.scalars(_live().options(*_with_facets()))]
+def _all_documents() -> list[search_engine.IndexDoc]:
+    return _index_docs(Document.archived_at.is_(None))[0]
 
 
 def refresh_index(force: bool = False, wait: bool = True) -> str:

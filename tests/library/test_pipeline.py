@@ -291,3 +291,17 @@ def test_version_is_kept_exactly_as_written(app, library):
     sync(app, library)
     with app.app_context():
         assert db.session.scalar(db.select(Document.version).where(Document.slug == "new")) == "2.10"
+
+
+def test_large_syncs_parse_on_every_core_with_the_same_results(app, content_copy, monkeypatch):
+    from coe.library import content
+
+    monkeypatch.setattr(content, "PARALLEL_THRESHOLD", 1)
+    (content_copy / "library/practices/new.md").write_text(GOOD.replace("risk-register.md", "nowhere.md"))
+    expect_problem(app, content_copy, "library/practices/new.md:14: links to `../templates/nowhere.md`")
+    (content_copy / "library/practices/new.md").unlink()
+    report = sync(app, content_copy)
+    assert report.counts["documents added"] == 36
+    with app.app_context():
+        html = db.session.scalar(db.select(Document.html).where(Document.slug == "risk-workshops"))
+        assert 'href="../templates/risk-register"' in html

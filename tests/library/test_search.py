@@ -225,3 +225,15 @@ def test_a_request_does_not_wait_while_another_worker_builds(app, library, conte
         assert refs("raci")[0] == "templates/raci-matrix"
         fcntl.flock(held, fcntl.LOCK_UN)
     assert refs("platypus") == ["templates/decision-log"]
+
+
+def test_a_title_of_stop_words_only_does_not_break_scoring(app, content_copy):
+    from coe.library.cli import run_sync
+
+    (content_copy / "library/practices/odd.md").write_text(
+        "---\ntitle: To Be Or Not\nsummary: A title made of stop words only.\nowner: PMO Standards\n"
+        "version: \"1\"\nreviewed: 2026-06-01\n---\n\nThe quetzal appears here once.\n")
+    with app.test_request_context():
+        run_sync(str(content_copy))
+        assert refs("quetzal") == ["practices/odd"]
+        assert refs("risk register")[0] == "templates/risk-register"
