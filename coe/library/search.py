@@ -16,6 +16,7 @@ reader that still holds the previous one keeps working.
 from __future__ import annotations
 
 import fcntl
+import functools
 import heapq
 import json
 import os
@@ -32,10 +33,11 @@ from pathlib import Path
 
 from whoosh import highlight, index, qparser, scoring
 from whoosh.analysis import StemmingAnalyzer
+from whoosh.lang import porter
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.query import And, Every, Or, Term
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 POINTER = "CURRENT"
 FIELDS = ["title", "body"]  # searchable text; body holds the title, summary and text
 QUERY_FIELDS = ("title", "body", "kind", "tag", "competency")  # may be named in a query: tag:risk
@@ -65,8 +67,9 @@ def make_schema() -> Schema:
         kind=ID(stored=True),
         title=TEXT(analyzer=analyzer, field_boost=3.0, stored=True),
         summary=STORED(),
-        # chars=True stores character offsets so highlighting needs no re-analysis of the text.
-        body=TEXT(analyzer=analyzer, stored=True, chars=True),
+        # Positions serve phrase queries. Character offsets are not stored: snippets find the few
+        # words to mark in the hits' text (see _matched_tokens), cheaper than reading offsets back.
+        body=TEXT(analyzer=analyzer, stored=True),
         tag=KEYWORD(stored=True, commas=True, lowercase=True),
         competency=KEYWORD(stored=True, commas=True, lowercase=True),
     )
@@ -347,11 +350,12 @@ class SearchIndex:
         page = min(max(1, request.page), max(pages, 1))
         ranked = heapq.nlargest(page * request.per_page, scores.items(), key=lambda item: (item[1], -item[0]))
         shown = [docnum for docnum, _ in ranked[(page - 1) * request.per_page:]]
-        chars = _matched_chars(searcher, shown, body_terms)
+        stems = {term.decode("utf-8") for term in body_terms}
         hits = []
         for docnum in shown:
             fields = searcher.stored_fields(docnum)
-            snippet = _snippet(fields["body"], chars[docnum]) or highlight.htmlescape(fields["summary"])
+            snippet = (_snippet(fields["body"], _matched_tokens(fields["body"], stems))
+                       or highlight.htmlescape(fields["summary"]))
             hits.append(Hit(fields["ref"], fields["kind"], fields["title"], fields["summary"], snippet,
                             _tags(fields)))
         out = SearchResults(total=total, page=page, pages=pages, hits=hits, suggestion=suggestion)
@@ -451,28 +455,32 @@ _FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
 _SCORER = highlight.BasicFragmentScorer()
 
 
-def _matched_chars(searcher, docnums: list[int], terms: list[bytes]) -> dict[int, list]:
-    """Return, for each of ``docnums``, the Tokens of the query's terms with their character offsets.
+def _matched_tokens(text: str, stems: set[str]) -> list:
+    """Find the words of ``text`` whose stem is one of the query's ``stems``, with their offsets.
 
-    Whoosh's own pinpoint highlighting needs ``terms=True``, which records the matched terms of
-    every matching document; walking each term's postings once over the few hits shown is cheaper.
+    Only the words that begin like a stem are stemmed, so this costs far less than analysing the
+    text again, and far less than reading the stored character offsets from the postings.
     """
-    found: dict[int, list] = {docnum: [] for docnum in docnums}
-    wanted = sorted(docnums)
-    for term in terms:
-        matcher = searcher.postings("body", term)
-        word = term.decode("utf-8")
-        for docnum in wanted:
-            if not matcher.is_active():
-                break
-            if matcher.id() < docnum:
-                matcher.skip_to(docnum)
-            if matcher.is_active() and matcher.id() == docnum:
-                for pos, startchar, endchar in matcher.value_as("characters"):
-                    if endchar <= _FRAGMENTER.charlimit:
-                        found[docnum].append(highlight.Token(text=word, pos=pos, startchar=startchar,
-                                                             endchar=endchar, matched=True))
-    return found
+    if not stems:
+        return []
+    # A Porter stem is the start of its word, except that a final "y" becomes "i".
+    prefixes = sorted({stem[:-1] if stem.endswith("i") else stem for stem in stems}, key=len, reverse=True)
+    pattern = _prefix_pattern(tuple(prefixes))
+    tokens = []
+    for match in pattern.finditer(text):
+        word = match.group().lower()
+        if _stem(word) in stems:
+            tokens.append(highlight.Token(text=word, pos=len(tokens), startchar=match.start(),
+                                          endchar=match.end(), matched=True))
+    return tokens
+
+
+@functools.lru_cache(maxsize=512)
+def _prefix_pattern(prefixes: tuple[str, ...]) -> re.Pattern:
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, prefixes)) + r")\w*", re.IGNORECASE)
+
+
+_stem = functools.lru_cache(maxsize=50_000)(porter.stem)
 
 
 def _snippet(text: str, tokens: list, top: int = 2) -> str:
