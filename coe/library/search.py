@@ -92,9 +92,9 @@ class IndexDoc:
             "tag": ",".join(self.tags), "competency": ",".join(self.competencies),
         }
 
-    def words(self) -> set[str]:
-        """The distinct unstemmed words, for the spelling dictionary."""
-        return set(_WORD.findall(f"{self.title} {self.summary} {self.text}".lower()))
+    def words(self) -> list[str]:
+        """The unstemmed words, for the spelling dictionary."""
+        return _WORD.findall(f"{self.title} {self.summary} {self.text}".lower())
 
 
 @dataclass(frozen=True)
@@ -256,7 +256,7 @@ class SearchIndex:
         words: set[str] = set()
         for doc in documents:
             writer.add_document(**doc.fields())
-            words |= doc.words()
+            words.update(doc.words())
         writer.commit()
         _write_vocab(folder, words)
 
@@ -271,7 +271,7 @@ class SearchIndex:
         words: set[str] = set()
         for doc in changes.upserts:
             writer.update_document(**doc.fields())
-            words |= doc.words()
+            words.update(doc.words())
         # No merge: a small new segment keeps a one-document change well under a second.
         writer.commit(merge=False)
         # New words join the dictionary as a small extra document; words of removed documents stay
