@@ -97,5 +97,5 @@ def content_status():
     ok, index_detail = services.index_health()
     return render_template(
         "library/content_status.html", status=services.content_status(), index_ok=ok, index_detail=index_detail,
-        due=services.documents_needing_review(), misses=services.frequent_misses(), kind_labels=KIND_LABELS,
+        due=services.documents_needing_review(), misses=services.frequent_misses(), kind_titles=KIND_TITLES,
     )

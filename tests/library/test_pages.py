@@ -69,6 +69,7 @@ def test_review_due_shows_on_the_page_and_in_the_admin_list(admin_client, synced
     assert "Review due" in page
     assert "review due" in admin_client.get("/library?kind=practices").get_data(as_text=True)
     status = admin_client.get("/admin/content").get_data(as_text=True)
+    assert "8 methodologies, 14 templates, 14 best practices" in status
     assert "Managing Vendors" in status and "Running a Risk Workshop" in status
     assert "Risk Register</a>" not in status.split("Searches that found nothing")[0]
 
