@@ -237,3 +237,19 @@ def test_a_title_of_stop_words_only_does_not_break_scoring(app, content_copy):
         run_sync(str(content_copy))
         assert refs("quetzal") == ["practices/odd"]
         assert refs("risk register")[0] == "templates/risk-register"
+
+
+@pytest.mark.parametrize("mode", ["index", "query"])
+def test_the_fused_analyser_yields_whoosh_stemming_analysers_tokens(mode):
+    from whoosh.analysis import StemmingAnalyzer
+
+    from tests.conftest import CONTENT
+
+    reference, fused = StemmingAnalyzer(), engine.StemTokenizer()
+    texts = [path.read_text() for path in sorted((CONTENT / "library").rglob("*.md"))]
+    texts += ["The Risk Registers of projects", "a an the", "", "x.y.z 3.14 under_score Ünïcode"]
+    for text in texts:
+        for removestops in (True, False):
+            expected = [(t.text, t.pos, t.stopped) for t in reference(text, positions=True, mode=mode, removestops=removestops)]
+            got = [(t.text, t.pos, t.stopped) for t in fused(text, positions=True, mode=mode, removestops=removestops)]
+            assert got == expected
