@@ -1,15 +1,13 @@
 """The one place that answers "may this person see or change that?".
 
 Every view asks here, by action name: ``policy.require(current_user, "admin.access")``.
-Other domains extend who may see a person's records by registering a relation
-(for instance "is an active mentor of") with ``register_relation`` when the app is built.
+Later domains add their actions (a mentor's sight of a mentee's records, a lead's of their
+team's) as rules here, so that the whole access policy reads in one file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-
-from flask import current_app
 
 from coe.auth.models import Person
 from coe.errors import NotAllowed
@@ -18,15 +16,10 @@ from coe.errors import NotAllowed
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "bootstrap.static", "home.healthz"})
 
 Rule = Callable[[Person, object | None], bool]
-Relation = Callable[[Person, Person], bool]
 
 
 def is_public(endpoint: str | None) -> bool:
     return endpoint in PUBLIC_ENDPOINTS
-
-
-def _is_person(viewer) -> bool:
-    return isinstance(viewer, Person) and viewer.active
 
 
 def _admin(viewer: Person, _target=None) -> bool:
@@ -37,57 +30,17 @@ def _member(viewer: Person, _target=None) -> bool:
     return True
 
 
-def leads_team_of(viewer: Person, person: Person) -> bool:
-    return person.team_id is not None and any(team.id == person.team_id for team in viewer.led_teams)
-
-
-def _view_person(viewer: Person, person) -> bool:
-    if not isinstance(person, Person):
-        return False
-    if viewer.is_admin or viewer.id == person.id or leads_team_of(viewer, person):
-        return True
-    return any(relation(viewer, person) for relation in _relations())
-
-
-def _validate_person(viewer: Person, person) -> bool:
-    """A lead or an active mentor may validate a rating; nobody validates their own."""
-    if not isinstance(person, Person) or viewer.id == person.id:
-        return False
-    return viewer.is_admin or leads_team_of(viewer, person) or any(r(viewer, person) for r in _relations())
-
-
-def _lead(viewer: Person, _target=None) -> bool:
-    return viewer.is_admin or bool(viewer.led_teams)
-
-
-def _mentor(viewer: Person, _target=None) -> bool:
-    return viewer.is_mentor
-
-
 RULES: dict[str, Rule] = {
-    "account.use": _member,
-    "admin.access": _admin,
-    "content.review_status": _admin,
-    "library.read": _member,
-    "person.view": _view_person,
-    "person.validate": _validate_person,
-    "team.dashboard": _lead,
-    "mentor.workspace": _mentor,
+    "account.use": _member,  # own home page, account, sign-out
+    "library.read": _member,  # library, search, competency framework
+    "admin.access": _admin,  # people, teams, roles
+    "content.review_status": _admin,  # review-due badges, content status, searches that found nothing
 }
 
 
-def _relations() -> list[Relation]:
-    return current_app.extensions.setdefault("coe.person_relations", [])
-
-
-def register_relation(app, relation: Relation) -> None:
-    """Let ``relation(viewer, person)`` grant ``viewer`` sight of ``person``'s records."""
-    app.extensions.setdefault("coe.person_relations", []).append(relation)
-
-
 def can(viewer, action: str, target: object | None = None) -> bool:
-    """Return whether ``viewer`` may perform ``action`` (on ``target``)."""
-    if not _is_person(viewer):
+    """Return whether ``viewer`` may perform ``action`` (on ``target``); only active people may."""
+    if not isinstance(viewer, Person) or not viewer.active:
         return False
     return RULES[action](viewer, target)
 
