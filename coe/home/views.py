@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 
 from coe.auth import policy
+from coe.auth.services import role_profiles
 from coe.home import services
 
 bp = Blueprint("home", __name__)
@@ -14,7 +15,9 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 def index():
     policy.require(current_user, "account.use")
-    return render_template("home/index.html", panels=services.home_panels(current_user))
+    profile_names = dict(role_profiles())
+    return render_template("home/index.html", panels=services.home_panels(current_user),
+                           profile_name=profile_names.get(current_user.role_profile, current_user.role_profile))
 
 
 @bp.route("/healthz")

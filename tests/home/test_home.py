@@ -11,6 +11,10 @@ def test_home_greets_the_person_and_offers_search(pm_client):
         assert panel in page
 
 
+def test_home_names_the_role_profile_from_the_framework(pm_client, synced):
+    assert "Your gaps against the <strong>Project Manager</strong> profile" in pm_client.get("/").get_data(as_text=True)
+
+
 def test_home_lists_recent_library_documents(pm_client, synced):
     page = pm_client.get("/").get_data(as_text=True)
     assert "/library/" in page
