@@ -86,10 +86,6 @@ class Person(db.Model):
         return f"{self.id}:{self.session_version}"
 
     @property
-    def is_lead(self) -> bool:
-        return bool(self.led_teams)
-
-    @property
     def roles(self) -> list[str]:
         """Return the role names held, learner first."""
         roles = ["learner"]

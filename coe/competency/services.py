@@ -20,7 +20,6 @@ class Offering:
     kind: str
     title: str
     url: str
-    note: str = ""
 
 
 # A provider maps competency codes to what its domain offers for each.

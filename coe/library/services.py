@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from coe.auth.models import utcnow
 from coe.competency.services import Offering
@@ -45,7 +45,9 @@ def review_due(doc: Document, today: dt.date | None = None) -> bool:
 
 
 def _live():
-    return select(Document).where(Document.archived_at.is_(None))
+    """Live documents, without the bodies that listings never show (they are most of each row)."""
+    heavy = (Document.source, Document.html, Document.toc_html, Document.text)
+    return select(Document).where(Document.archived_at.is_(None)).options(*(defer(column) for column in heavy))
 
 
 @dataclass
@@ -69,13 +71,12 @@ def browse(kind: str = "", tag: str = "", competency: str = "") -> Browse:
     shown = [doc for doc in matching if not kind or doc.kind == kind]
     tag_counts = Counter(t for doc in shown for t in doc.tag_names)
     competency_counts = Counter(c for doc in shown for c in doc.competency_codes)
-    recent = list(db.session.scalars(_live().order_by(Document.updated_at.desc(), Document.title).limit(5)))
     return Browse(
         documents=shown,
         kind_counts={k: kind_counts.get(k, 0) for k in KINDS},
         tag_counts=dict(sorted(tag_counts.items())),
         competency_counts=dict(sorted(competency_counts.items())),
-        recent=recent,
+        recent=recent_documents(),
     )
 
 
@@ -120,15 +121,14 @@ def content_status() -> dict:
 def documents_for_competencies(codes: list[str]) -> dict[str, list[Offering]]:
     """The library's answer to "what builds this competency?"."""
     rows = db.session.execute(
-        select(DocumentCompetency.competency_code, Document)
+        select(DocumentCompetency.competency_code, Document.kind, Document.slug, Document.title)
         .join(Document, Document.id == DocumentCompetency.document_id)
         .where(DocumentCompetency.competency_code.in_(codes), Document.archived_at.is_(None))
         .order_by(Document.kind, Document.title)
     ).all()
     found: dict[str, list[Offering]] = {}
-    for code, doc in rows:
-        found.setdefault(code, []).append(
-            Offering(KIND_LABELS[doc.kind], doc.title, f"/library/{doc.kind}/{doc.slug}", doc.summary))
+    for code, kind, slug, title in rows:
+        found.setdefault(code, []).append(Offering(KIND_LABELS[kind], title, f"/library/{kind}/{slug}"))
     return found
 
 
