@@ -83,7 +83,7 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def bench_coe(corpus: Path, work: Path, queries: list[str], warmup: list[str]) -> dict:
-    from coe.library.cli import run_sync
+    from coe.content.pipeline import run_sync
     from coe.library.services import SearchInput, search, search_index
     from flask_migrate import upgrade
 

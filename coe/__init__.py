@@ -9,17 +9,17 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 
-from coe.config import PROJECT_ROOT, from_environment, load_or_create_secret_key
+from coe.config import default_instance_path, from_environment, load_or_create_secret_key, resource_dir
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application; ``config`` overrides the environment (tests use it)."""
-    instance_path = os.environ.get("COE_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+    instance_path = os.environ.get("COE_INSTANCE_PATH") or str(default_instance_path())
     app = Flask(
         __name__,
-        instance_path=instance_path,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(Path(instance_path).resolve()),
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(from_environment(app.instance_path))
@@ -62,12 +62,14 @@ def trust_proxies(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to this app."""
     from coe.extensions import bootstrap, configure_sqlite, csrf, db, limiter, login_manager, migrate
+    from coe.registry import init_registry
 
+    init_registry(app)
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", configure_sqlite)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -113,21 +115,37 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Give templates the policy check for navigation and the person's time zone."""
+    """Give templates the policy check, role-profile titles and the site's one date format."""
+    from flask import g
     from flask_login import current_user
 
     from coe.auth import policy
+    from coe.formatting import format_date, format_datetime
+    from coe.registry import registry
+
+    def role_profile_title(code: str | None) -> str:
+        if not code:
+            return "no role profile"
+        if "role_profile_titles" not in g:
+            g.role_profile_titles = dict(registry().role_profiles())
+        return g.role_profile_titles.get(code, code)
 
     @app.context_processor
-    def inject_policy():
-        return {"can": lambda action, target=None: policy.can(current_user, action, target)}
+    def inject_helpers():
+        return {"can": lambda action, target=None: policy.can(current_user, action, target),
+                "role_profile_title": role_profile_title}
+
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_datetime, "datetime")
 
 
 def register_commands(app: Flask) -> None:
     """Add the coe CLI commands (also reachable as ``flask --app coe ...``)."""
     from coe.auth.cli import users
     from coe.cli import serve
-    from coe.library.cli import content
+    from coe.content.cli import content
+    from coe.library.cli import reindex
 
+    content.add_command(reindex)
     for command in (users, content, serve):
         app.cli.add_command(command)

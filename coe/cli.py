@@ -30,7 +30,7 @@ def prepare_site(app, demo: bool) -> tuple[list[tuple[str, str]], str]:
     from coe.demo import seed_demo
     from coe.errors import InvalidContent
     from coe.extensions import db
-    from coe.library.cli import run_sync
+    from coe.content.pipeline import run_sync
     from coe.library.services import ensure_index
 
     with app.app_context():

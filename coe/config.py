@@ -6,7 +6,22 @@ import os
 import secrets
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+# A built wheel carries the top-level folders inside the package (see setup.py); a source
+# checkout (also an editable install) has them beside the package.
+PACKAGED_RESOURCES = PACKAGE_DIR / "resources"
+SOURCE_ROOT = PACKAGE_DIR.parent
+
+
+def resource_dir(name: str) -> Path:
+    """Return the folder of ``templates``, ``static``, ``migrations`` or the sample ``content``."""
+    packaged = PACKAGED_RESOURCES / name
+    return packaged if packaged.is_dir() else SOURCE_ROOT / name
+
+
+def default_instance_path() -> Path:
+    """The checkout's instance/ folder, or instance/ in the working directory of an installed package."""
+    return Path.cwd() / "instance" if PACKAGED_RESOURCES.is_dir() else SOURCE_ROOT / "instance"
 
 
 def database_url(instance_path: str, environ: os._Environ | dict) -> str:
@@ -57,7 +72,7 @@ def from_environment(instance_path: str, environ: os._Environ | dict | None = No
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path, env),
         # When unset, create_app reads or creates the instance's key file.
         "SECRET_KEY": env.get("COE_SECRET_KEY") or None,
-        "COE_CONTENT_DIR": env.get("COE_CONTENT_DIR") or str(PROJECT_ROOT / "content"),
+        "COE_CONTENT_DIR": env.get("COE_CONTENT_DIR") or str(resource_dir("content")),
         "COE_INDEX_DIR": env.get("COE_INDEX_DIR") or str(Path(instance_path) / "index"),
         "COE_REDIS_URL": redis_url,
         "COE_PASSWORD_HASHER": "argon2id",

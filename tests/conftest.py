@@ -1,8 +1,10 @@
-"""Fixtures: an app on a clean database per test, clients that carry CSRF tokens, factories.
+"""Fixtures: an app per test on the synced real content, clients that carry CSRF tokens, factories.
 
 The suite runs on SQLite by default and on PostgreSQL when COE_TEST_DATABASE_URL is set.
-The schema is built once per run by the migrations (so every run also proves they work) and
-every table is emptied after each test.
+The schema is built once per run by the migrations (so every run also proves they work), and the
+real content/ folder is synced once per run. Every test then starts from a copy of that state:
+on SQLite a copy of the database file, on PostgreSQL the same rows restored into emptied tables,
+and a copy of the search index. A test marked ``bare_database`` starts from the empty schema.
 """
 
 from __future__ import annotations
@@ -10,18 +12,24 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import insert, inspect, select, text
 
 from coe import create_app
-from coe.config import PROJECT_ROOT, database_url
+from coe.config import SOURCE_ROOT, database_url
 from coe.extensions import db
 
 PASSWORD = "correct horse battery staple"
-CONTENT = PROJECT_ROOT / "content"
+CONTENT = SOURCE_ROOT / "content"
+FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "bare_database: the test starts from the empty schema, without content")
 
 
 def _test_database_url(tmp_root: Path) -> str:
@@ -36,23 +44,6 @@ def instance_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("instance")
     os.environ["COE_INSTANCE_PATH"] = str(path)
     return path
-
-
-@pytest.fixture(scope="session")
-def database(tmp_path_factory, instance_dir):
-    """Create the schema once, through the migrations."""
-    from flask_migrate import upgrade
-
-    url = _test_database_url(tmp_path_factory.mktemp("db"))
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test"})
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        upgrade()
-        db.engine.dispose()
-    return url
 
 
 def config_for_tests(database: str, tmp_path: Path, **extra) -> dict:
@@ -78,6 +69,86 @@ def empty_tables() -> None:
     db.session.commit()
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """A state every test can start from: a database file (SQLite) or rows (PostgreSQL), and an index."""
+
+    sqlite_file: Path | None
+    rows: dict[str, list[dict]]
+    index_dir: Path | None
+
+    def restore(self, url: str, tmp_path: Path) -> str:
+        """Put the state in place for one test; return the database URL the test uses."""
+        if self.index_dir is not None:
+            shutil.copytree(self.index_dir, tmp_path / "index")
+        if self.sqlite_file is not None:
+            copy = tmp_path / "test.sqlite3"
+            shutil.copyfile(self.sqlite_file, copy)
+            return f"sqlite:///{copy}"
+        return url
+
+    def load_rows(self) -> None:
+        """Restore the rows into emptied tables, and move each id sequence past them (PostgreSQL)."""
+        empty_tables()
+        for table in db.metadata.sorted_tables:
+            rows = self.rows.get(table.name)
+            if rows:
+                db.session.execute(insert(table), rows)
+        for table in db.metadata.sorted_tables:
+            if self.rows.get(table.name) and "id" in table.c and table.c.id.autoincrement is not False:
+                db.session.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                    f"(SELECT max(id) FROM \"{table.name}\"))"))
+        db.session.commit()
+
+
+def _take_snapshot(app, folder: Path, index_dir: Path | None) -> Snapshot:
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            path = folder / "snapshot.sqlite3"
+            db.session.execute(text("VACUUM INTO :path"), {"path": str(path)})
+            return Snapshot(path, {}, index_dir)
+        rows = {table.name: [dict(row._mapping) for row in db.session.execute(select(table))]
+                for table in db.metadata.sorted_tables}
+        return Snapshot(None, rows, index_dir)
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory, instance_dir):
+    """Create the schema once, through the migrations; return the session database's URL."""
+    from flask_migrate import upgrade
+
+    url = _test_database_url(tmp_path_factory.mktemp("db"))
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test"})
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def snapshots(database, tmp_path_factory) -> dict[str, Snapshot]:
+    """The empty schema, and the real content/ synced once (database and index)."""
+    from coe.content.pipeline import run_sync
+
+    folder = tmp_path_factory.mktemp("snapshots")
+    app = create_app(config_for_tests(database, folder))
+    (folder / "bare").mkdir()
+    bare = _take_snapshot(app, folder / "bare", None)
+    with app.app_context():
+        run_sync(CONTENT)
+    (folder / "synced").mkdir()
+    synced = _take_snapshot(app, folder / "synced", folder / "index")
+    with app.app_context():
+        empty_tables()
+        db.engine.dispose()
+    return {"bare": bare, "synced": synced}
+
+
 class Client(FlaskClient):
     """A test client that fetches the CSRF token from a page before posting a form."""
 
@@ -100,23 +171,34 @@ class Client(FlaskClient):
 
 
 @pytest.fixture
-def app(database, tmp_path):
-    app = create_app(config_for_tests(database, tmp_path))
+def test_database(request, database, snapshots, tmp_path) -> str:
+    """This test's database URL, holding the synced content (or, for ``bare_database``, nothing)."""
+    snapshot = snapshots["bare" if request.node.get_closest_marker("bare_database") else "synced"]
+    return snapshot.restore(database, tmp_path)
+
+
+@pytest.fixture
+def app(request, test_database, snapshots, tmp_path):
+    app = create_app(config_for_tests(test_database, tmp_path))
     app.test_client_class = Client
+    if test_database.startswith("postgresql"):
+        with app.app_context():
+            snapshots["bare" if request.node.get_closest_marker("bare_database") else "synced"].load_rows()
     yield app
     with app.app_context():
         db.session.remove()
-        empty_tables()
+        if db.engine.dialect.name == "postgresql":
+            empty_tables()
         db.engine.dispose()
 
 
 @pytest.fixture
-def make_app(database, tmp_path):
-    """Build further apps on the test database (a second worker, other settings); dispose them after."""
+def make_app(app, test_database, tmp_path):
+    """Build further apps on the test's database (a second worker, other settings); dispose them after."""
     apps = []
 
     def make(**config):
-        extra = create_app(config_for_tests(database, tmp_path, **config))
+        extra = create_app(config_for_tests(test_database, tmp_path, **config))
         extra.test_client_class = Client
         apps.append(extra)
         return extra
@@ -192,15 +274,6 @@ def pm_client(client, make_person):
     make_person("pm@example.org")
     client.login("pm@example.org")
     return client
-
-
-@pytest.fixture
-def synced(app):
-    """Sync the real content/ folder (library, framework) into the test database and index."""
-    from coe.library.cli import run_sync
-
-    with app.app_context():
-        return run_sync(app.config["COE_CONTENT_DIR"])
 
 
 @pytest.fixture

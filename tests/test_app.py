@@ -134,7 +134,7 @@ def test_api_errors_are_json(pm_client):
     assert response.json["error"] == "Page not found"
 
 
-def test_healthz_reports_database_and_index(app, client, synced):
+def test_healthz_reports_database_and_index(app, client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json["status"] == "ok"
@@ -142,7 +142,7 @@ def test_healthz_reports_database_and_index(app, client, synced):
     assert response.json["checks"]["index"]["detail"].startswith("ok")
 
 
-def test_healthz_is_503_when_the_index_is_missing(app, client, synced):
+def test_healthz_is_503_when_the_index_is_missing(app, client):
     import shutil
 
     shutil.rmtree(app.config["COE_INDEX_DIR"])
@@ -167,7 +167,7 @@ def test_console_script_is_the_flask_cli_for_the_app(tmp_path):
     assert "library.search" in result.stdout and "/healthz" in result.stdout
 
 
-def test_nul_characters_in_queries_and_forms_get_400_not_500(client, pm_client, synced):
+def test_nul_characters_in_queries_and_forms_get_400_not_500(client, pm_client):
     for path in ("/search?q=%00x", "/api/search?q=risk%00", "/library?tag=%00", "/admin/people?q=%00"):
         response = pm_client.get(path)
         assert response.status_code == 400, path

@@ -17,23 +17,14 @@ from coe.auth import passwords
 from coe.auth.models import Person, Team, utcnow
 from coe.errors import Conflict, InvalidInput, NotFound
 from coe.extensions import db
-
-# Used until the competency framework is loaded from content/competencies/roles.yml.
-DEFAULT_ROLE_PROFILES: list[tuple[str, str]] = [
-    ("associate-pm", "Associate Project Manager"),
-    ("pm", "Project Manager"),
-    ("senior-pm", "Senior Project Manager"),
-    ("program-manager", "Programme Manager"),
-]
+from coe.registry import registry
 
 ROLE_NAMES = ("mentor", "lead", "admin")
 
 
 def role_profiles() -> list[tuple[str, str]]:
-    """Return (code, name) of every role profile a person may hold."""
-    provider: Callable[[], list[tuple[str, str]]] | None = current_app.extensions.get("coe.role_profiles")
-    profiles = provider() if provider else []
-    return profiles or DEFAULT_ROLE_PROFILES
+    """Return (code, title) of every role profile a person may hold, as the framework defines them."""
+    return registry().role_profiles()
 
 
 def normalise_email(raw: str) -> str:

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from coe.auth.models import utcnow
 from coe.competency.models import LEVEL_NAMES, Competency, CompetencyArea, CompetencyLevel, RoleProfile, RoleTarget
-from coe.contentfiles import ContentContext, LineDict, read_yaml_file
+from coe.content.context import SyncContext
+from coe.content.files import LineDict, read_yaml_file
 from coe.extensions import db
 
 CODE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -51,7 +52,7 @@ class FrameworkData:
         return {c.code for area in self.areas for c in area.competencies}
 
 
-def _text(ctx: ContentContext, file: str, item: LineDict, key: str, what: str, limit: int = 120) -> str:
+def _text(ctx: SyncContext, file: str, item: LineDict, key: str, what: str, limit: int = 120) -> str:
     value = item.get(key)
     if not isinstance(value, str) or not value.strip() or len(value.strip()) > limit:
         ctx.problem(file, f"{what} needs a `{key}` (text of at most {limit} characters).", item.line_of(key))
@@ -59,7 +60,7 @@ def _text(ctx: ContentContext, file: str, item: LineDict, key: str, what: str, l
     return value.strip()
 
 
-def _code(ctx: ContentContext, file: str, item: LineDict, what: str, seen: set[str]) -> str:
+def _code(ctx: SyncContext, file: str, item: LineDict, what: str, seen: set[str]) -> str:
     code = item.get("code")
     if not isinstance(code, str) or not CODE.match(code) or len(code) > 64:
         ctx.problem(file, f"{what} needs a `code` of lower-case words joined by hyphens, at most 64 characters "
@@ -71,7 +72,7 @@ def _code(ctx: ContentContext, file: str, item: LineDict, what: str, seen: set[s
     return code
 
 
-def parse_framework(ctx: ContentContext) -> FrameworkData | None:
+def parse_framework(ctx: SyncContext) -> FrameworkData | None:
     """Read and validate the framework and role profiles; record every problem in ``ctx``."""
     fw_path, roles_path = ctx.root / FRAMEWORK, ctx.root / ROLES
     if not fw_path.exists():
@@ -118,12 +119,12 @@ def parse_framework(ctx: ContentContext) -> FrameworkData | None:
                 code, _text(ctx, FRAMEWORK, comp, "name", f"competency `{code}`"),
                 _text(ctx, FRAMEWORK, comp, "description", f"competency `{code}`", limit=1000), parsed_levels))
         areas.append(data)
-    ctx.shared["competency_codes"] = codes
+    ctx.competency_codes = codes
     roles = _parse_roles(ctx, roles_path, codes)
     return FrameworkData(areas, roles)
 
 
-def _parse_roles(ctx: ContentContext, path, codes: set[str]) -> list[RoleData]:
+def _parse_roles(ctx: SyncContext, path, codes: set[str]) -> list[RoleData]:
     if not path.exists():
         ctx.problem(ROLES, "is missing: define the role profiles and their target levels.")
         return []
@@ -160,7 +161,7 @@ def _parse_roles(ctx: ContentContext, path, codes: set[str]) -> list[RoleData]:
     return roles
 
 
-def apply_framework(data: FrameworkData) -> dict[str, int]:
+def apply_framework(data: FrameworkData, ctx: SyncContext) -> dict[str, int]:
     """Write the framework and role profiles; archive what the files no longer define."""
     now = utcnow()
     areas = {a.code: a for a in db.session.scalars(select(CompetencyArea))}

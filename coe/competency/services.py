@@ -2,42 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coe.competency.models import Competency, CompetencyArea, RoleProfile, RoleTarget
 from coe.extensions import db
-
-
-@dataclass(frozen=True)
-class Offering:
-    """Something that builds a competency: a document, a track, a quiz, a mentor."""
-
-    kind: str
-    title: str
-    url: str
-
-
-# A provider maps competency codes to what its domain offers for each.
-Provider = Callable[[list[str]], dict[str, list[Offering]]]
-
-
-def register_provider(app: Flask, provider: Provider) -> None:
-    """Let a domain say what it offers for each competency, without competency importing it."""
-    app.extensions.setdefault("coe.competency_providers", []).append(provider)
+from coe.registry import Offering, registry
 
 
 def offerings(codes: list[str]) -> dict[str, list[Offering]]:
     """Ask every registered provider what builds each of ``codes``."""
     merged: dict[str, list[Offering]] = {code: [] for code in codes}
-    for provider in current_app.extensions.get("coe.competency_providers", []):
-        for code, items in provider(codes).items():
+    for provider in registry().competency_providers:
+        for code, items in provider.offerings(codes).items():
             merged.setdefault(code, []).extend(items)
     return merged
+
+
+def offering_counts(codes: list[str]) -> dict[str, dict[str, int]]:
+    """Return {provider name: {code: how many of its items build the competency}}."""
+    return {provider.name: provider.counts(codes) for provider in registry().competency_providers}
 
 
 def framework() -> list[tuple[CompetencyArea, list[Competency]]]:
@@ -57,9 +41,9 @@ def competency_names() -> dict[str, str]:
 
 def role_profile_choices() -> list[tuple[str, str]]:
     """Return (code, name) of the role profiles defined in content, in their file order."""
-    return list(db.session.execute(
+    return [(code, name) for code, name in db.session.execute(
         select(RoleProfile.code, RoleProfile.name).where(RoleProfile.archived_at.is_(None))
-        .order_by(RoleProfile.position)).all())
+        .order_by(RoleProfile.position))]
 
 
 def role_profiles() -> list[RoleProfile]:

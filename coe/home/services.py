@@ -1,20 +1,13 @@
-"""Health checks and the home page's panels, gathered from every domain."""
+"""Health checks and the home page's panels, gathered from every domain through the registry."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 
-from flask import Flask, current_app
 from sqlalchemy import text
 
 from coe.extensions import db
-
-HealthCheck = Callable[[], tuple[bool, str]]
-
-
-def register_health_check(app: Flask, name: str, check: HealthCheck) -> None:
-    """Add a named check to /healthz; ``check()`` returns (ok, detail)."""
-    app.extensions.setdefault("coe.health_checks", {})[name] = check
+from coe.registry import HomePanel, registry
 
 
 def database_check() -> tuple[bool, str]:
@@ -24,7 +17,7 @@ def database_check() -> tuple[bool, str]:
 
 def health() -> tuple[bool, dict[str, dict]]:
     """Run every registered check; return overall status and each check's result."""
-    checks = {"database": database_check, **current_app.extensions.get("coe.health_checks", {})}
+    checks = {"database": database_check, **{check.name: check.check for check in registry().health_checks}}
     results = {}
     for name, check in checks.items():
         try:
@@ -36,14 +29,17 @@ def health() -> tuple[bool, dict[str, dict]]:
     return all(result["ok"] for result in results.values()), results
 
 
-HomePanel = Callable[[object], dict | None]
+@dataclass(frozen=True)
+class ShownPanel:
+    panel: HomePanel
+    context: dict
 
 
-def register_home_panel(app: Flask, name: str, panel: HomePanel) -> None:
-    """Let a domain add a panel to the home page; ``panel(person)`` returns its template context."""
-    app.extensions.setdefault("coe.home_panels", {})[name] = panel
-
-
-def home_panels(person) -> dict[str, dict]:
-    panels = current_app.extensions.get("coe.home_panels", {})
-    return {name: data for name, panel in panels.items() if (data := panel(person)) is not None}
+def home_panels(person) -> list[ShownPanel]:
+    """The panels this person sees, in order; a panel with nothing to say for them is left out."""
+    shown = []
+    for panel in registry().home_panels:
+        context = panel.context(person)
+        if context is not None:
+            shown.append(ShownPanel(panel, context))
+    return shown

@@ -6,7 +6,6 @@ from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 
 from coe.auth import policy
-from coe.auth.services import role_profiles
 from coe.home import services
 
 bp = Blueprint("home", __name__)
@@ -15,9 +14,7 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 def index():
     policy.require(current_user, "account.use")
-    profile_names = dict(role_profiles())
-    return render_template("home/index.html", panels=services.home_panels(current_user),
-                           profile_name=profile_names.get(current_user.role_profile, current_user.role_profile))
+    return render_template("home/index.html", panels=services.home_panels(current_user))
 
 
 @bp.route("/healthz")

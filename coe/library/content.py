@@ -13,7 +13,8 @@ from pathlib import Path
 from sqlalchemy import insert, select, update
 
 from coe.auth.models import utcnow
-from coe.contentfiles import ContentContext, LineDict, decode, load_yaml, read_bytes, read_yaml_file
+from coe.content.context import SyncContext
+from coe.content.files import LineDict, decode, load_yaml, read_bytes, read_yaml_file
 from coe.extensions import db
 from coe.library.models import KINDS, Document, DocumentCompetency, DocumentTag
 from coe.library.rendering import RENDERER_VERSION, Renderer, Rendered
@@ -65,7 +66,7 @@ def checksum(raw: bytes) -> str:
     return hashlib.sha256(RENDERER_VERSION.encode() + b"\0" + raw).hexdigest()
 
 
-def _files(ctx: ContentContext) -> list[tuple[str, Path]]:
+def _files(ctx: SyncContext) -> list[tuple[str, Path]]:
     """Return (kind, path) of every library file; record files in the wrong place."""
     base = ctx.root / LIBRARY
     found = []
@@ -87,7 +88,7 @@ def _files(ctx: ContentContext) -> list[tuple[str, Path]]:
     return found
 
 
-def _split_front_matter(ctx: ContentContext, path: Path, text: str) -> tuple[str, str, int] | None:
+def _split_front_matter(ctx: SyncContext, path: Path, text: str) -> tuple[str, str, int] | None:
     """Return (yaml, body, line where the body starts) or record why there is no front matter."""
     if not text.startswith("---"):
         ctx.problem(path, "does not start with YAML front matter: begin the file with a line `---`, "
@@ -103,7 +104,7 @@ def _split_front_matter(ctx: ContentContext, path: Path, text: str) -> tuple[str
     return yaml_text, text[body_start:], text.count("\n", 0, body_start)
 
 
-def _check_meta(ctx: ContentContext, path: Path, meta) -> dict | None:
+def _check_meta(ctx: SyncContext, path: Path, meta) -> dict | None:
     if not isinstance(meta, LineDict):
         ctx.problem(path, "front matter must be a set of `field: value` lines.", 2)
         return None
@@ -149,7 +150,7 @@ def _check_meta(ctx: ContentContext, path: Path, meta) -> dict | None:
                      "like [risk, planning].")
             values = []
         clean[key] = sorted({v.strip().lower() for v in values})
-    codes = ctx.shared.get("competency_codes")
+    codes = ctx.competency_codes
     if codes is not None:
         unknown = [code for code in clean["competencies"] if code not in codes]
         if unknown:
@@ -170,7 +171,7 @@ def _known() -> dict[str, KnownDocument]:
             for doc_id, kind, slug, digest, links, archived in rows}
 
 
-def parse_library(ctx: ContentContext) -> LibraryData:
+def parse_library(ctx: SyncContext) -> LibraryData:
     """Read and validate every library file; render the changed ones; record every problem."""
     known_docs = _known()
     items: list[tuple[str, str, Path, str | None]] = []
@@ -187,6 +188,7 @@ def parse_library(ctx: ContentContext) -> LibraryData:
             known = known_docs.get(f"{kind}/{slug}")
             items.append((kind, slug, path, known.checksum if known else None))
     refs = {f"{kind}/{slug}" for kind, slug, _, _ in items}
+    ctx.document_refs = refs
     documents: list[ParsedDocument] = []
     for parsed, problems in _map_files(items, ctx, refs):
         ctx.problems.extend(problems)
@@ -209,9 +211,9 @@ def _init_worker(root: Path, codes: set[str] | None, refs: set[str]) -> None:
     _worker.update(root=root, codes=codes, renderer=Renderer(refs))
 
 
-def _map_files(items: list, ctx: ContentContext, refs: set[str]) -> list:
+def _map_files(items: list, ctx: SyncContext, refs: set[str]) -> list:
     """Parse and render the files, on every core when there are many (a first sync of a large library)."""
-    initargs = (ctx.root, ctx.shared.get("competency_codes"), refs)
+    initargs = (ctx.root, ctx.competency_codes, refs)
     cores = os.cpu_count() or 1
     if len(items) < PARALLEL_THRESHOLD or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
         _init_worker(*initargs)
@@ -224,9 +226,7 @@ def _map_files(items: list, ctx: ContentContext, refs: set[str]) -> list:
 def _parse_file(item: tuple[str, str, Path, str | None]) -> tuple[ParsedDocument | None, list]:
     """Read, validate and render one file; return it (None if invalid) and the problems found."""
     kind, slug, path, known_checksum = item
-    ctx = ContentContext(_worker["root"])
-    if _worker["codes"] is not None:
-        ctx.shared["competency_codes"] = _worker["codes"]
+    ctx = SyncContext(_worker["root"], competency_codes=_worker["codes"])
     rel = f"{LIBRARY}/{kind}/{path.name}"
     raw = read_bytes(ctx, path)
     if raw is None:
@@ -250,10 +250,10 @@ def _parse_file(item: tuple[str, str, Path, str | None]) -> tuple[ParsedDocument
     return parsed, ctx.problems
 
 
-def _check_unchanged(ctx: ContentContext, documents: list[ParsedDocument]) -> None:
+def _check_unchanged(ctx: SyncContext, documents: list[ParsedDocument]) -> None:
     """Unchanged files skip rendering, but their links and competencies must still resolve."""
     refs = {doc.ref for doc in documents}
-    codes = ctx.shared.get("competency_codes")
+    codes = ctx.competency_codes
     for doc in (d for d in documents if d.unchanged):
         for ref in doc.links:
             if ref not in refs:
@@ -265,7 +265,7 @@ def _check_unchanged(ctx: ContentContext, documents: list[ParsedDocument]) -> No
                                 f"names the competency `{code}`, which the framework no longer defines.")
 
 
-def _parse_synonyms(ctx: ContentContext) -> list[list[str]]:
+def _parse_synonyms(ctx: SyncContext) -> list[list[str]]:
     """Read synonyms.yml: a mapping of acronym to its expansion, as lower-case word groups."""
     path = ctx.root / SYNONYMS
     if not path.exists():
@@ -285,9 +285,9 @@ def _parse_synonyms(ctx: ContentContext) -> list[list[str]]:
     return groups
 
 
-def apply_library(data: LibraryData, ctx: ContentContext) -> dict[str, int]:
+def apply_library(data: LibraryData, ctx: SyncContext) -> dict[str, int]:
     """Write changed documents, archive removed ones; mark them with the new generation."""
-    generation = ctx.shared["generation"]
+    generation = ctx.generation
     now = utcnow()
     counts = {"added": 0, "updated": 0, "unchanged": 0, "archived": 0, "restored": 0}
     new: list[ParsedDocument] = []
@@ -317,8 +317,8 @@ def apply_library(data: LibraryData, ctx: ContentContext) -> dict[str, int]:
     _insert(new, generation, now)
     counts["added"], counts["archived"] = len(new), len(removed)
     counts["restored"] += len(restored)
-    ctx.shared["index_changed"] = any(counts[k] for k in ("added", "updated", "archived", "restored"))
-    ctx.shared["synonyms"] = data.synonyms
+    ctx.index_changed |= any(counts[k] for k in ("added", "updated", "archived", "restored"))
+    ctx.synonyms = data.synonyms
     db.session.flush()
     return {f"documents {key}": value for key, value in counts.items()}
 

@@ -1,4 +1,4 @@
-"""Library documents as synced from content/library/, and the content generation counter."""
+"""Library documents as synced from content/library/, and the searches that found nothing."""
 
 from __future__ import annotations
 
@@ -80,18 +80,6 @@ class DocumentCompetency(db.Model):
 
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), primary_key=True)
     competency_code: Mapped[str] = mapped_column(ForeignKey("competency.code"), primary_key=True, index=True)
-
-
-class ContentState(db.Model):
-    """One row: the content generation (bumped by every sync that changes something)."""
-
-    __tablename__ = "content_state"
-    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True, default=1)
-    generation: Mapped[int] = mapped_column(Integer, default=0)
-    synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    synonyms: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
 
 
 class SearchMiss(db.Model):

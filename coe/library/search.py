@@ -38,6 +38,8 @@ from whoosh.lang import porter
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.query import And, Every, Or, Term
 
+from coe.registry import SearchChanges, SearchDocument
+
 SCHEMA_VERSION = 8
 POINTER = "CURRENT"
 FIELDS = ["title", "body"]  # searchable text; body holds the title, summary and text
@@ -117,34 +119,17 @@ def make_schema() -> Schema:
     )
 
 
-@dataclass(frozen=True)
-class IndexDoc:
-    ref: str
-    kind: str
-    title: str
-    summary: str
-    text: str
-    tags: Sequence[str] = ()
-    competencies: Sequence[str] = ()
-
-    def fields(self) -> dict:
-        body = f"{self.title}\n{self.summary}\n{self.text}"
-        return {
-            "ref": self.ref, "kind": self.kind, "title": self.title, "summary": self.summary, "body": body,
-            "tag": ",".join(self.tags), "competency": ",".join(self.competencies),
-        }
-
-    def words(self) -> list[str]:
-        """The unstemmed words, for the spelling dictionary."""
-        return _WORD.findall(f"{self.title} {self.summary} {self.text}".lower())
+def _fields(doc: SearchDocument) -> dict:
+    body = f"{doc.title}\n{doc.summary}\n{doc.text}"
+    return {
+        "ref": doc.ref, "kind": doc.kind, "title": doc.title, "summary": doc.summary, "body": body,
+        "tag": ",".join(doc.tags), "competency": ",".join(doc.competencies),
+    }
 
 
-@dataclass(frozen=True)
-class Changes:
-    """Documents to (re)index and refs to remove, to move an index to a newer generation."""
-
-    upserts: list[IndexDoc]
-    removals: list[str]
+def _words(doc: SearchDocument) -> list[str]:
+    """The unstemmed words, for the spelling dictionary."""
+    return _WORD.findall(f"{doc.title} {doc.summary} {doc.text}".lower())
 
 
 @dataclass(frozen=True)
@@ -246,8 +231,8 @@ class SearchIndex:
     def refresh(
         self,
         target_generation: int,
-        changes_since: Callable[[int], Changes],
-        all_documents: Callable[[], Iterable[IndexDoc]],
+        changes_since: Callable[[int], SearchChanges],
+        all_documents: Callable[[], Iterable[SearchDocument]],
         force: bool = False,
         wait: bool = True,
     ) -> str:
@@ -289,7 +274,7 @@ class SearchIndex:
             return False
         return True
 
-    def _build(self, folder: Path, documents: Iterable[IndexDoc]) -> None:
+    def _build(self, folder: Path, documents: Iterable[SearchDocument]) -> None:
         folder.mkdir(parents=True)
         documents = list(documents)
         ix = index.create_in(str(folder), make_schema())
@@ -297,12 +282,12 @@ class SearchIndex:
         writer = ix.writer(procs=procs, limitmb=256, multisegment=procs > 1, batchsize=200)
         words: set[str] = set()
         for doc in documents:
-            writer.add_document(**doc.fields())
-            words.update(doc.words())
+            writer.add_document(**_fields(doc))
+            words.update(_words(doc))
         writer.commit()
         _write_vocab(folder, words)
 
-    def _apply(self, folder: Path, changes: Changes) -> None:
+    def _apply(self, folder: Path, changes: SearchChanges) -> None:
         ix = index.open_dir(str(folder))
         writer = ix.writer()
         for ref in changes.removals:
@@ -312,8 +297,8 @@ class SearchIndex:
             known = {word.decode("utf-8") for word in reader.lexicon("word")}
         words: set[str] = set()
         for doc in changes.upserts:
-            writer.update_document(**doc.fields())
-            words.update(doc.words())
+            writer.update_document(**_fields(doc))
+            words.update(_words(doc))
         # No merge: a small new segment keeps a one-document change well under a second.
         writer.commit(merge=False)
         # New words join the dictionary as a small extra document; words of removed documents stay

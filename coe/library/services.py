@@ -6,18 +6,19 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import defer, selectinload
 
 from coe.auth.models import utcnow
-from coe.competency.services import Offering
 from coe.errors import NotFound
 from coe.extensions import db
 from coe.library import search as search_engine
-from coe.library.models import KIND_LABELS, KINDS, ContentState, Document, DocumentCompetency, DocumentTag, SearchMiss
+from coe.content.models import ContentState
+from coe.library.models import KIND_LABELS, KINDS, Document, DocumentCompetency, DocumentTag, SearchMiss
+from coe.registry import Offering, SearchChanges, SearchDocument
 
 # --- review dates ------------------------------------------------------------------------
 
@@ -132,6 +133,20 @@ def documents_for_competencies(codes: list[str]) -> dict[str, list[Offering]]:
     return found
 
 
+def document_counts_for_competencies(codes: list[str]) -> dict[str, int]:
+    """How many live documents build each competency."""
+    return dict(db.session.execute(
+        select(DocumentCompetency.competency_code, func.count())
+        .join(Document, Document.id == DocumentCompetency.document_id)
+        .where(DocumentCompetency.competency_code.in_(codes), Document.archived_at.is_(None))
+        .group_by(DocumentCompetency.competency_code)
+    ).all())
+
+
+def document_url(kind: str, slug: str) -> str:
+    return url_for("library.document", kind=kind, slug=slug)
+
+
 def recent_documents(limit: int = 5) -> list[Document]:
     return list(db.session.scalars(_live().order_by(Document.updated_at.desc(), Document.title).limit(limit)))
 
@@ -147,7 +162,7 @@ def search_index() -> search_engine.SearchIndex:
     return ix
 
 
-def _index_docs(condition) -> tuple[list[search_engine.IndexDoc], list[str]]:
+def _index_docs(condition) -> tuple[list[SearchDocument], list[str]]:
     """Read what the index needs of the matching documents (not their HTML or source).
 
     Return the live documents to index and the refs of archived ones to remove.
@@ -168,16 +183,16 @@ def _index_docs(condition) -> tuple[list[search_engine.IndexDoc], list[str]]:
         if archived_at is not None:
             archived.append(f"{kind}/{slug}")
         else:
-            live.append(search_engine.IndexDoc(f"{kind}/{slug}", kind, title, summary, text,
+            live.append(SearchDocument(f"{kind}/{slug}", kind, title, summary, text,
                                                sorted(tags.get(doc_id, [])), sorted(codes.get(doc_id, []))))
     return live, archived
 
 
-def _changes_since(generation: int) -> search_engine.Changes:
-    return search_engine.Changes(*_index_docs(Document.generation > generation))
+def search_changes_since(generation: int) -> SearchChanges:
+    return SearchChanges(*_index_docs(Document.generation > generation))
 
 
-def _all_documents() -> list[search_engine.IndexDoc]:
+def all_search_documents() -> list[SearchDocument]:
     return _index_docs(Document.archived_at.is_(None))[0]
 
 
@@ -187,7 +202,12 @@ def refresh_index(force: bool = False, wait: bool = True) -> str:
     Without ``wait`` it returns "busy" at once if another worker is already building.
     """
     state = db.session.get(ContentState, 1)
-    return search_index().refresh(_current_generation(state), _changes_since, _all_documents, force=force, wait=wait)
+    return search_index().refresh(_current_generation(state), search_changes_since, all_search_documents, force=force, wait=wait)
+
+
+def refresh_index_to(generation: int) -> None:
+    """After a sync: bring this host's index to the generation just committed."""
+    refresh_index()
 
 
 def index_health() -> tuple[bool, str]:

@@ -9,25 +9,25 @@ LIBRARY_PAGES = ["/library", "/library/templates/risk-register", "/library/templ
 
 
 @pytest.mark.parametrize("path", LIBRARY_PAGES)
-def test_anonymous_visitor_is_sent_to_login(client, synced, path):
+def test_anonymous_visitor_is_sent_to_login(client, path):
     response = client.get(path)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_anonymous_api_call_gets_401_json(client, synced):
+def test_anonymous_api_call_gets_401_json(client):
     response = client.get("/api/search?q=risk")
     assert response.status_code == 401
     assert response.json["error"] == "Not signed in"
 
 
-def test_browse_shows_counts_per_kind(pm_client, synced):
+def test_browse_shows_counts_per_kind(pm_client):
     page = pm_client.get("/library").get_data(as_text=True)
     assert "Methodologys" not in page
     for label, count in (("Methodologies", 8), ("Templates", 14), ("Best practices", 14)):
         assert f'{label} <span class="badge text-bg-light">{count}</span>' in page
 
 
-def test_browse_filters_by_kind_tag_and_competency(pm_client, synced):
+def test_browse_filters_by_kind_tag_and_competency(pm_client):
     page = pm_client.get("/library?kind=templates&tag=risk").get_data(as_text=True)
     assert "Risk Register" in page and "RAID Log" in page
     assert "Scrum" not in page
@@ -35,7 +35,7 @@ def test_browse_filters_by_kind_tag_and_competency(pm_client, synced):
     assert "Scrum" in page and "Risk Register</a>" not in page
 
 
-def test_document_page_shows_metadata_toc_competencies_and_related(pm_client, synced):
+def test_document_page_shows_metadata_toc_competencies_and_related(pm_client):
     page = pm_client.get("/library/templates/risk-register").get_data(as_text=True)
     assert '<h1 class="h2">Risk Register</h1>' in page
     assert "PMO Standards" in page and "Next review" in page
@@ -45,13 +45,13 @@ def test_document_page_shows_metadata_toc_competencies_and_related(pm_client, sy
     assert 'href="/library/templates/risk-register.md"' in page and "print.css" in page
 
 
-def test_links_between_documents_lead_to_their_pages(pm_client, synced):
+def test_links_between_documents_lead_to_their_pages(pm_client):
     page = pm_client.get("/library/practices/risk-workshops").get_data(as_text=True)
     assert 'href="../templates/risk-register"' in page
     assert pm_client.get("/library/templates/risk-register").status_code == 200
 
 
-def test_template_source_downloads_as_markdown(pm_client, synced):
+def test_template_source_downloads_as_markdown(pm_client):
     response = pm_client.get("/library/templates/risk-register.md")
     assert response.status_code == 200
     assert response.mimetype == "text/markdown"
@@ -59,12 +59,12 @@ def test_template_source_downloads_as_markdown(pm_client, synced):
     assert response.get_data(as_text=True).startswith("---\ntitle: Risk Register\n")
 
 
-def test_unknown_document_and_kind_are_404(pm_client, synced):
+def test_unknown_document_and_kind_are_404(pm_client):
     assert pm_client.get("/library/templates/no-such-thing").status_code == 404
     assert pm_client.get("/library/recipes/risk-register").status_code == 404
 
 
-def test_review_due_shows_on_the_page_and_in_the_admin_list(admin_client, synced):
+def test_review_due_shows_on_the_page_and_in_the_admin_list(admin_client):
     page = admin_client.get("/library/practices/vendor-management").get_data(as_text=True)
     assert "Review due" in page
     assert "review due" in admin_client.get("/library?kind=practices").get_data(as_text=True)
@@ -74,28 +74,28 @@ def test_review_due_shows_on_the_page_and_in_the_admin_list(admin_client, synced
     assert "Risk Register</a>" not in status.split("Searches that found nothing")[0]
 
 
-def test_pm_does_not_see_review_badges_in_browse(pm_client, synced):
+def test_pm_does_not_see_review_badges_in_browse(pm_client):
     assert "review due" not in pm_client.get("/library?kind=practices").get_data(as_text=True)
 
 
-def test_search_page_shows_highlighted_results_and_facets(pm_client, synced):
+def test_search_page_shows_highlighted_results_and_facets(pm_client):
     page = pm_client.get("/search?q=risk+register").get_data(as_text=True)
     assert '<a href="/library/templates/risk-register">Risk Register</a>' in page
     assert "<mark" in page and "Kind" in page and "Tags" in page
 
 
-def test_search_page_offers_a_correction_and_browse_when_nothing_matches(pm_client, synced):
+def test_search_page_offers_a_correction_and_browse_when_nothing_matches(pm_client):
     page = pm_client.get("/search?q=stakholder").get_data(as_text=True)
     assert "Did you mean" in page and "stakeholder" in page
     assert "Nothing in the library matches" in page and 'href="/library"' in page
 
 
-def test_search_pages_through_results(pm_client, synced):
+def test_search_pages_through_results(pm_client):
     page = pm_client.get("/search?q=project&page=2").get_data(as_text=True)
     assert "page 2 of" in page and 'aria-current="page">2<' in page
 
 
-def test_api_search_returns_the_same_results_as_json(pm_client, synced):
+def test_api_search_returns_the_same_results_as_json(pm_client):
     data = pm_client.get("/api/search?q=raci").get_json()
     assert data["results"][0]["title"] == "RACI Matrix"
     assert data["results"][0]["url"] == "/library/templates/raci-matrix"
@@ -105,7 +105,7 @@ def test_api_search_returns_the_same_results_as_json(pm_client, synced):
     assert pm_client.get("/api/search?q=stakholder").get_json()["suggestion"] == "stakeholder"
 
 
-def test_admin_sees_frequent_zero_result_queries(admin_client, app, synced):
+def test_admin_sees_frequent_zero_result_queries(admin_client, app):
     for _ in range(2):
         admin_client.get("/search?q=quantum+blockchain")
     admin_client.get("/api/search?q=hovercraft")
@@ -114,7 +114,7 @@ def test_admin_sees_frequent_zero_result_queries(admin_client, app, synced):
     assert page.index("quantum blockchain") < page.index("hovercraft")
 
 
-def test_competency_framework_page_shows_levels_targets_and_documents(pm_client, synced):
+def test_competency_framework_page_shows_levels_targets_and_documents(pm_client):
     page = pm_client.get("/competencies").get_data(as_text=True)
     assert "Ways of Working" in page and "Power Skills" in page and "Business Acumen" in page
     assert 'id="risk-management"' in page and "5 Expert" in page
@@ -122,17 +122,17 @@ def test_competency_framework_page_shows_levels_targets_and_documents(pm_client,
     assert '<a href="/library/templates/risk-register">Risk Register</a>' in page
 
 
-def test_search_box_is_in_the_header_of_every_page(pm_client, synced):
+def test_search_box_is_in_the_header_of_every_page(pm_client):
     for path in ("/", "/library", "/competencies", "/account"):
         assert 'id="header-search"' in pm_client.get(path).get_data(as_text=True), path
 
 
 @pytest.mark.parametrize("query", ["summary:risk", "summary:*", "(", '"', "x" * 500, "rísk", "<script>alert(1)</script>"])
-def test_odd_queries_get_a_page_not_an_error(pm_client, synced, query):
+def test_odd_queries_get_a_page_not_an_error(pm_client, query):
     assert pm_client.get("/search", query_string={"q": query}).status_code == 200
     assert pm_client.get("/api/search", query_string={"q": query}).status_code == 200
 
 
-def test_bad_page_numbers_are_clamped(pm_client, synced):
+def test_bad_page_numbers_are_clamped(pm_client):
     for page in ("0", "-3", "abc", "99999"):
         assert pm_client.get("/search", query_string={"q": "risk", "page": page}).status_code == 200

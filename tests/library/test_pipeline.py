@@ -9,8 +9,9 @@ import pytest
 from coe.competency.models import Competency, RoleProfile
 from coe.errors import InvalidContent
 from coe.extensions import db
-from coe.library.cli import run_sync
-from coe.library.models import ContentState, Document
+from coe.content.pipeline import run_sync
+from coe.content.models import ContentState
+from coe.library.models import Document
 
 GOOD = """---
 title: Test Document
@@ -65,6 +66,7 @@ def library(app, content_copy):
     return content_copy
 
 
+@pytest.mark.bare_database
 def test_sync_loads_the_whole_library_and_framework(app, content_copy):
     report = sync(app, content_copy)
     assert report.counts["documents added"] == 36
@@ -217,6 +219,7 @@ def test_all_problems_are_reported_at_once(app, library):
     expect_problem(app, library, "one.md:1:", "two.md:8:", "three.md:14:")
 
 
+@pytest.mark.bare_database
 def test_a_failed_sync_of_a_fresh_database_writes_nothing(app, content_copy):
     (content_copy / "library/practices/new.md").write_text("broken")
     expect_problem(app, content_copy, "does not start with YAML front matter")
@@ -233,6 +236,7 @@ def test_cli_sync_prints_every_problem_and_exits_non_zero(app, runner, library):
     assert "nothing was changed" in result.output
 
 
+@pytest.mark.bare_database
 def test_cli_sync_reports_counts(app, runner, content_copy):
     result = runner.invoke(args=["content", "sync", "--dir", str(content_copy)])
     assert result.exit_code == 0, result.output
@@ -293,6 +297,7 @@ def test_version_is_kept_exactly_as_written(app, library):
         assert db.session.scalar(db.select(Document.version).where(Document.slug == "new")) == "2.10"
 
 
+@pytest.mark.bare_database
 def test_large_syncs_parse_on_every_core_with_the_same_results(app, content_copy, monkeypatch):
     from coe.library import content
 

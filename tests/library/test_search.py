@@ -13,7 +13,7 @@ from coe.library.services import SearchInput, refresh_index, search, search_inde
 
 
 @pytest.fixture
-def library(app, synced):
+def library(app):
     with app.test_request_context():
         yield
 
@@ -112,7 +112,7 @@ def test_zero_result_queries_are_counted_for_admins(app, library):
 
 
 def test_index_swap_while_a_reader_holds_the_old_generation(app, library, content_copy):
-    from coe.library.cli import run_sync
+    from coe.content.pipeline import run_sync
 
     ix = search_index()
     held = ix.searcher()
@@ -178,7 +178,7 @@ def test_acronym_finds_documents_that_only_spell_it_out(app, library):
 
 
 def test_without_the_synonyms_file_the_acronym_finds_nothing(app, content_copy):
-    from coe.library.cli import run_sync
+    from coe.content.pipeline import run_sync
 
     (content_copy / "synonyms.yml").unlink()
     with app.test_request_context():
@@ -210,8 +210,8 @@ def test_search_field_syntax_works_for_searchable_fields(library):
 def test_a_request_does_not_wait_while_another_worker_builds(app, library, content_copy):
     import fcntl
 
-    from coe.library.cli import run_sync
-    from coe.library.pipeline import sync_content
+    from coe.content.pipeline import run_sync
+    from coe.content.pipeline import sync_content
 
     run_sync(str(content_copy))
     path = content_copy / "library/templates/decision-log.md"
@@ -228,7 +228,7 @@ def test_a_request_does_not_wait_while_another_worker_builds(app, library, conte
 
 
 def test_a_title_of_stop_words_only_does_not_break_scoring(app, content_copy):
-    from coe.library.cli import run_sync
+    from coe.content.pipeline import run_sync
 
     (content_copy / "library/practices/odd.md").write_text(
         "---\ntitle: To Be Or Not\nsummary: A title made of stop words only.\nowner: PMO Standards\n"

@@ -1,38 +1,18 @@
-"""Reading content files safely: size, encoding and YAML errors become Problems with line numbers."""
+"""Reading content files safely: size, encoding and YAML errors become problems with line numbers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from coe.errors import Problem
+from coe.content.context import SyncContext
 
 MAX_BYTES = 256 * 1024
 
 
-@dataclass
-class ContentContext:
-    """What one sync has read so far: the content root, problems found, and facts shared between sources."""
-
-    root: Path
-    problems: list[Problem] = field(default_factory=list)
-    shared: dict[str, Any] = field(default_factory=dict)
-
-    def rel(self, path: Path) -> str:
-        try:
-            return path.relative_to(self.root).as_posix()
-        except ValueError:
-            return path.as_posix()
-
-    def problem(self, path: Path | str, message: str, line: int | None = None) -> None:
-        name = path if isinstance(path, str) else self.rel(path)
-        self.problems.append(Problem(name, message, line))
-
-
-def read_bytes(ctx: ContentContext, path: Path, max_bytes: int = MAX_BYTES) -> bytes | None:
+def read_bytes(ctx: SyncContext, path: Path, max_bytes: int = MAX_BYTES) -> bytes | None:
     """Return the file's bytes, or record a problem if it is too large or unreadable."""
     try:
         size = path.stat().st_size
@@ -45,7 +25,7 @@ def read_bytes(ctx: ContentContext, path: Path, max_bytes: int = MAX_BYTES) -> b
         return None
 
 
-def decode(ctx: ContentContext, path: Path, raw: bytes) -> str | None:
+def decode(ctx: SyncContext, path: Path, raw: bytes) -> str | None:
     """Return the text of UTF-8 bytes, or record where the first bad byte sits."""
     try:
         text = raw.decode("utf-8")
@@ -88,7 +68,7 @@ class _LineLoader(_SafeLoader):
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_yaml_map)
 
 
-def load_yaml(ctx: ContentContext, path: Path, text: str, line_offset: int = 0) -> Any:
+def load_yaml(ctx: SyncContext, path: Path, text: str, line_offset: int = 0) -> Any:
     """Parse YAML whose mappings are LineDicts; record a problem and return None on error."""
     loader = _LineLoader(text)
     loader.line_offset = line_offset
@@ -105,7 +85,7 @@ def load_yaml(ctx: ContentContext, path: Path, text: str, line_offset: int = 0) 
         loader.dispose()
 
 
-def read_yaml_file(ctx: ContentContext, path: Path) -> Any:
+def read_yaml_file(ctx: SyncContext, path: Path) -> Any:
     """Read, decode and parse a YAML file, recording every problem on the way."""
     raw = read_bytes(ctx, path)
     if raw is None:

@@ -1,0 +1,147 @@
+"""The app's extension points, in one typed registry.
+
+Each domain contributes when the app is built (in its ``init_app``): the content it syncs, the
+panels of the home page, what it offers to build a competency, its demo data, its kinds of search
+result, its health checks. Shared code asks the registry and never imports a domain, so that
+dependencies point one way (DESIGN.md, Layout).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, current_app
+
+if TYPE_CHECKING:
+    from coe.auth.models import Person
+    from coe.content.context import SyncContext
+
+EXTENSION_KEY = "coe"
+
+
+@dataclass(frozen=True)
+class ContentSource:
+    """One kind of content file: ``parse`` validates and records problems; ``apply`` writes and returns counts.
+
+    Sources run in ``order``: the framework first (others check competency codes against it).
+    """
+
+    name: str
+    order: int
+    parse: Callable[[SyncContext], Any]
+    apply: Callable[[Any, SyncContext], dict[str, int]]
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    """What the search index holds of one item, whatever domain it comes from."""
+
+    ref: str  # "<kind>/<slug>", unique across kinds
+    kind: str
+    title: str
+    summary: str
+    text: str
+    tags: Sequence[str] = ()
+    competencies: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class SearchChanges:
+    """Items to (re)index and refs to remove, to move an index to a newer content generation."""
+
+    upserts: list[SearchDocument]
+    removals: list[str]
+
+
+@dataclass(frozen=True)
+class SearchSource:
+    """A domain's items in the one search index: their kinds, how to read them, where they live."""
+
+    name: str
+    kinds: dict[str, str]  # kind -> label of one result ("templates" -> "Template")
+    changed_since: Callable[[int], SearchChanges]  # items whose generation is above N
+    all_items: Callable[[], list[SearchDocument]]  # every live item
+    url: Callable[[str, str], str]  # (kind, slug) -> the item's page
+
+
+@dataclass(frozen=True)
+class Offering:
+    """Something that builds a competency: a document, a track, a quiz, a mentor."""
+
+    kind: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class CompetencyProvider:
+    """A domain's answer to "what builds this competency?", for the framework page and development plans."""
+
+    name: str
+    offerings: Callable[[list[str]], dict[str, list[Offering]]]  # codes -> what builds each
+    counts: Callable[[list[str]], dict[str, int]]  # codes -> how many items build each
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A panel of the home page: ``context(person)`` returns its template's values, or None to hide it."""
+
+    name: str
+    title: str
+    template: str
+    order: int
+    context: Callable[[Person], dict | None]
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    name: str
+    check: Callable[[], tuple[bool, str]]  # (ok, detail)
+
+
+# A demo seeder receives the demo password once the people exist and returns (email, role) lines to print.
+DemoSeeder = Callable[[str], list[tuple[str, str]]]
+# After a sync commits (the new generation is in the database): bring derived state up to date.
+SyncListener = Callable[[int], None]
+
+
+@dataclass
+class Registry:
+    content_sources: list[ContentSource] = field(default_factory=list)
+    search_sources: list[SearchSource] = field(default_factory=list)
+    competency_providers: list[CompetencyProvider] = field(default_factory=list)
+    home_panels: list[HomePanel] = field(default_factory=list)
+    health_checks: list[HealthCheck] = field(default_factory=list)
+    demo_seeders: list[DemoSeeder] = field(default_factory=list)
+    sync_listeners: list[SyncListener] = field(default_factory=list)
+    # (code, title) of the role profiles people may hold; the competency domain provides them.
+    role_profiles: Callable[[], list[tuple[str, str]]] = lambda: []
+
+    def add_content_source(self, source: ContentSource) -> None:
+        self.content_sources.append(source)
+        self.content_sources.sort(key=lambda s: s.order)
+
+    def add_home_panel(self, panel: HomePanel) -> None:
+        self.home_panels.append(panel)
+        self.home_panels.sort(key=lambda p: p.order)
+
+    def search_kind_labels(self) -> dict[str, str]:
+        return {kind: label for source in self.search_sources for kind, label in source.kinds.items()}
+
+    def search_url(self, kind: str, slug: str) -> str:
+        for source in self.search_sources:
+            if kind in source.kinds:
+                return source.url(kind, slug)
+        raise KeyError(kind)
+
+
+def init_registry(app: Flask) -> Registry:
+    registry = app.extensions[EXTENSION_KEY] = Registry()
+    return registry
+
+
+def registry(app: Flask | None = None) -> Registry:
+    """Return the registry of ``app`` (default: the current app)."""
+    return (app or current_app).extensions[EXTENSION_KEY]
