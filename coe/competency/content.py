@@ -18,12 +18,30 @@ FRAMEWORK = "competencies/framework.yml"
 ROLES = "competencies/roles.yml"
 
 
+TALENT_TRIANGLE = ("ways-of-working", "power-skills", "business-acumen")
+
+
+@dataclass
+class LevelData:
+    descriptor: str
+    evidence: list[str]
+
+
 @dataclass
 class CompetencyData:
     code: str
     name: str
     description: str
-    levels: dict[int, str]
+    levels: dict[int, LevelData]
+    talent_triangle: str = ""
+    icb4: list[str] = field(default_factory=list)
+    gapps: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RetiredData:
+    code: str
+    name: str
 
 
 @dataclass
@@ -46,6 +64,7 @@ class RoleData:
 class FrameworkData:
     areas: list[AreaData]
     roles: list[RoleData]
+    retired: list[RetiredData] = field(default_factory=list)
 
     @property
     def codes(self) -> set[str]:
@@ -102,26 +121,85 @@ def parse_framework(ctx: SyncContext) -> FrameworkData | None:
                 ctx.problem(FRAMEWORK, f"each competency of area `{data.code}` must be a mapping.", area.line)
                 continue
             code = _code(ctx, FRAMEWORK, comp, "a competency", codes)
-            levels = comp.get("levels")
-            parsed_levels: dict[int, str] = {}
-            if not isinstance(levels, dict) or set(levels) != set(LEVEL_NAMES):
-                ctx.problem(FRAMEWORK, f"competency `{code}` needs `levels` with a descriptor for each of 1 to 5 "
-                                       "(the keys are the numbers 1, 2, 3, 4, 5).",
-                            comp.line_of("levels"))
-            else:
-                for level, descriptor in levels.items():
-                    if not isinstance(descriptor, str) or not descriptor.strip():
-                        ctx.problem(FRAMEWORK, f"competency `{code}` level {level} needs a descriptor (text).",
-                                    levels.line_of(level))
-                    else:
-                        parsed_levels[level] = descriptor.strip()
             data.competencies.append(CompetencyData(
                 code, _text(ctx, FRAMEWORK, comp, "name", f"competency `{code}`"),
-                _text(ctx, FRAMEWORK, comp, "description", f"competency `{code}`", limit=1000), parsed_levels))
+                _text(ctx, FRAMEWORK, comp, "description", f"competency `{code}`", limit=1000),
+                _levels(ctx, comp, code), _triangle(ctx, comp, code),
+                _references(ctx, comp, code, "icb4", "IPMA ICB4 elements"),
+                _references(ctx, comp, code, "gapps", "GAPPS units or elements")))
         areas.append(data)
+    retired = _parse_retired(ctx, doc, codes)
     ctx.competency_codes = codes
     roles = _parse_roles(ctx, roles_path, codes)
-    return FrameworkData(areas, roles)
+    ctx.role_codes = {role.code for role in roles}
+    data = FrameworkData(areas, roles, retired)
+    check_retirements(data, ctx)
+    return data
+
+
+def _levels(ctx: SyncContext, comp: LineDict, code: str) -> dict[int, LevelData]:
+    """Each of levels 1..5 with a descriptor and two or three examples of evidence."""
+    levels = comp.get("levels")
+    if not isinstance(levels, dict) or set(levels) != set(LEVEL_NAMES):
+        ctx.problem(FRAMEWORK, f"competency `{code}` needs `levels` with each of 1 to 5 (the keys are the numbers "
+                               "1, 2, 3, 4, 5), each with a `descriptor` and `evidence`.", comp.line_of("levels"))
+        return {}
+    parsed: dict[int, LevelData] = {}
+    for level, item in sorted(levels.items()):
+        line = levels.line_of(level)
+        if not isinstance(item, LineDict):
+            ctx.problem(FRAMEWORK, f"competency `{code}` level {level} needs a `descriptor` (text) and `evidence` "
+                                   "(a list of two or three examples).", line)
+            continue
+        descriptor, evidence = item.get("descriptor"), item.get("evidence")
+        if not isinstance(descriptor, str) or not descriptor.strip():
+            ctx.problem(FRAMEWORK, f"competency `{code}` level {level} needs a `descriptor` (text).",
+                        item.line_of("descriptor"))
+        elif not isinstance(evidence, list) or not 2 <= len(evidence) <= 3 or not all(
+                isinstance(e, str) and e.strip() for e in evidence):
+            ctx.problem(FRAMEWORK, f"competency `{code}` level {level} needs `evidence`: two or three examples "
+                                   "of evidence that support the level.", item.line_of("evidence"))
+        else:
+            parsed[level] = LevelData(descriptor.strip(), [e.strip() for e in evidence])
+    return parsed
+
+
+def _triangle(ctx: SyncContext, comp: LineDict, code: str) -> str:
+    side = comp.get("talent_triangle")
+    if side not in TALENT_TRIANGLE:
+        ctx.problem(FRAMEWORK, f"competency `{code}` needs `talent_triangle`: one of {', '.join(TALENT_TRIANGLE)}.",
+                    comp.line_of("talent_triangle"))
+        return ""
+    return side
+
+
+def _references(ctx: SyncContext, comp: LineDict, code: str, key: str, what: str) -> list[str]:
+    values = comp.get(key)
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) and 0 < len(v) <= 200 for v in values):
+        ctx.problem(FRAMEWORK, f"competency `{code}` needs `{key}`: a list of the {what} it maps to.",
+                    comp.line_of(key))
+        return []
+    return [v.strip() for v in values]
+
+
+def _parse_retired(ctx: SyncContext, doc: LineDict, codes: set[str]) -> list[RetiredData]:
+    """Competencies no longer assessed; their history stays. A code may not be both live and retired."""
+    items = doc.get("retired", [])
+    if not isinstance(items, list):
+        ctx.problem(FRAMEWORK, "`retired` is a list of the competencies no longer assessed, each with code and name.",
+                    doc.line_of("retired"))
+        return []
+    retired = []
+    for item in items:
+        if not isinstance(item, LineDict) or not isinstance(item.get("code"), str):
+            ctx.problem(FRAMEWORK, "each entry of `retired` needs a `code` and a `name`.", doc.line_of("retired"))
+            continue
+        if item["code"] in codes:
+            ctx.problem(FRAMEWORK, f"`{item['code']}` is both in the framework and retired; keep it in one place.",
+                        item.line_of("code"))
+            continue
+        retired.append(RetiredData(item["code"], str(item.get("name") or item["code"])))
+    return retired
 
 
 def _parse_roles(ctx: SyncContext, path, codes: set[str]) -> list[RoleData]:
@@ -161,8 +239,17 @@ def _parse_roles(ctx: SyncContext, path, codes: set[str]) -> list[RoleData]:
     return roles
 
 
+def check_retirements(data: FrameworkData, ctx: SyncContext) -> None:
+    """A competency the database knows may leave the framework only through `retired`: history points at it."""
+    known = set(db.session.scalars(select(Competency.code).where(Competency.archived_at.is_(None))))
+    retired = {r.code for r in data.retired}
+    for code in sorted(known - data.codes - retired):
+        ctx.problem(FRAMEWORK, f"the competency `{code}` is no longer in the framework; ratings and evidence point at "
+                               "it, so list it under `retired:` (with its code and name) to archive it.")
+
+
 def apply_framework(data: FrameworkData, ctx: SyncContext) -> dict[str, int]:
-    """Write the framework and role profiles; archive what the files no longer define."""
+    """Write the framework and role profiles; archive retired competencies, never delete them."""
     now = utcnow()
     areas = {a.code: a for a in db.session.scalars(select(CompetencyArea))}
     comps = {c.code: c for c in db.session.scalars(select(Competency))}
@@ -174,13 +261,15 @@ def apply_framework(data: FrameworkData, ctx: SyncContext) -> dict[str, int]:
             comp = comps.get(comp_data.code) or Competency(code=comp_data.code)
             comps[comp.code] = comp
             comp.area, comp.name, comp.description = area, comp_data.name, comp_data.description
+            comp.talent_triangle, comp.icb4, comp.gapps = comp_data.talent_triangle, comp_data.icb4, comp_data.gapps
             comp.position, comp.archived_at = c_pos, None
             existing = {lvl.level: lvl for lvl in comp.levels}
-            for level, descriptor in comp_data.levels.items():
+            for level, level_data in comp_data.levels.items():
                 if level in existing:
-                    existing[level].descriptor = descriptor
+                    existing[level].descriptor, existing[level].evidence = level_data.descriptor, level_data.evidence
                 else:
-                    comp.levels.append(CompetencyLevel(level=level, descriptor=descriptor))
+                    comp.levels.append(CompetencyLevel(level=level, descriptor=level_data.descriptor,
+                                                       evidence=level_data.evidence))
             db.session.add(comp)
     for code, comp in comps.items():
         if code not in data.codes and comp.archived_at is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coe.extensions import db
@@ -33,7 +33,11 @@ class Competency(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
-    # Removed from framework.yml: kept so that ratings and history pointing here stay intact.
+    talent_triangle: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # References to the standards it maps to (element names only).
+    icb4: Mapped[list[str]] = mapped_column(JSON, default=list)
+    gapps: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Listed under `retired:` in framework.yml: kept so that ratings and history pointing here stay intact.
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     area: Mapped[CompetencyArea] = relationship(back_populates="competencies")
@@ -49,6 +53,7 @@ class CompetencyLevel(db.Model):
     competency_id: Mapped[int] = mapped_column(ForeignKey("competency.id", ondelete="CASCADE"), primary_key=True)
     level: Mapped[int] = mapped_column(Integer, primary_key=True)
     descriptor: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[list[str]] = mapped_column(JSON, default=list)  # examples of evidence that support it
 
     competency: Mapped[Competency] = relationship(back_populates="levels")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, Integer
+from sqlalchemy import JSON, CheckConstraint, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coe.extensions import db
@@ -20,3 +20,35 @@ class ContentState(db.Model):
     generation: Mapped[int] = mapped_column(Integer, default=0)
     synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     synonyms: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+
+
+class GovernanceGroup(db.Model):
+    """A group of governance.yml, for the governance page's headings."""
+
+    __tablename__ = "governance_group"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class GovernanceParameter(db.Model):
+    """One of the organisation's rules, as documents show it."""
+
+    __tablename__ = "governance_parameter"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    group_key: Mapped[str] = mapped_column(String(200), default="")
+    value: Mapped[str] = mapped_column(String(220))
+    description: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ContentTag(db.Model):
+    """A tag of the vocabulary in tags.yml."""
+
+    __tablename__ = "content_tag"
+
+    tag: Mapped[str] = mapped_column(String(60), primary_key=True)
+    description: Mapped[str] = mapped_column(Text)

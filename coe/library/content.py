@@ -15,14 +15,15 @@ from sqlalchemy import insert, select, update
 from coe.auth.models import utcnow
 from coe.content.context import SyncContext
 from coe.content.files import LineDict, decode, load_yaml, read_bytes, read_yaml_file
+from coe.content.governance import Governance, resolve
 from coe.extensions import db
-from coe.library.models import KINDS, Document, DocumentCompetency, DocumentTag
+from coe.library.models import KINDS, Document, DocumentCompetency, DocumentParameter, DocumentTag
 from coe.library.rendering import RENDERER_VERSION, Renderer, Rendered
 
 LIBRARY = "library"
 SYNONYMS = "synonyms.yml"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-REQUIRED = ("title", "summary", "owner", "version", "reviewed")
+REQUIRED = ("title", "summary", "owner", "owner_name", "version", "reviewed")
 OPTIONAL = ("tags", "competencies", "review_every")
 FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)\s*$", re.MULTILINE)
 
@@ -38,6 +39,7 @@ class ParsedDocument:
     source: str = ""
     links: list[str] = field(default_factory=list)
     rendered: Rendered | None = None
+    parameters: set[str] = field(default_factory=set)
 
     @property
     def ref(self) -> str:
@@ -62,8 +64,9 @@ class LibraryData:
     known: dict[str, KnownDocument]
 
 
-def checksum(raw: bytes) -> str:
-    return hashlib.sha256(RENDERER_VERSION.encode() + b"\0" + raw).hexdigest()
+def checksum(raw: bytes, governance_digest: str = "") -> str:
+    """What decides whether a file must be rendered again: its bytes, the renderer and the governance values."""
+    return hashlib.sha256(f"{RENDERER_VERSION}\0{governance_digest}\0".encode() + raw).hexdigest()
 
 
 def _files(ctx: SyncContext) -> list[tuple[str, Path]]:
@@ -123,7 +126,7 @@ def _check_meta(ctx: SyncContext, path: Path, meta) -> dict | None:
             ctx.problem(path, f"lacks the required field `{key}`.", meta.line)
             ok = False
     clean: dict = {}
-    for key, limit in (("title", 200), ("summary", 400), ("owner", 120)):
+    for key, limit in (("title", 200), ("summary", 400), ("owner", 120), ("owner_name", 120)):
         value = meta.get(key)
         if value not in (None, "") and (not isinstance(value, str) or len(value) > limit):
             bad(key, f"`{key}` must be text of at most {limit} characters.")
@@ -156,6 +159,11 @@ def _check_meta(ctx: SyncContext, path: Path, meta) -> dict | None:
         if unknown:
             bad("competencies", f"names competencies not in the framework: {', '.join(unknown)} "
                                 "(see competencies/framework.yml for the codes).")
+    if ctx.tags:
+        unknown = [tag for tag in clean["tags"] if tag not in ctx.tags]
+        if unknown:
+            bad("tags", f"uses tags that tags.yml does not list: {', '.join(unknown)}; use one of the vocabulary's "
+                        "tags or add the tag to tags.yml with a line saying what it covers.")
     return clean if ok else None
 
 
@@ -207,13 +215,14 @@ PARALLEL_THRESHOLD = 200
 _worker: dict = {}
 
 
-def _init_worker(root: Path, codes: set[str] | None, refs: set[str]) -> None:
-    _worker.update(root=root, codes=codes, renderer=Renderer(refs))
+def _init_worker(root: Path, codes: set[str] | None, tags: dict | None, parameters: dict, refs: set[str]) -> None:
+    digest = Governance(parameters).digest()
+    _worker.update(root=root, codes=codes, tags=tags, parameters=parameters, digest=digest, renderer=Renderer(refs))
 
 
 def _map_files(items: list, ctx: SyncContext, refs: set[str]) -> list:
     """Parse and render the files, on every core when there are many (a first sync of a large library)."""
-    initargs = (ctx.root, ctx.competency_codes, refs)
+    initargs = (ctx.root, ctx.competency_codes, ctx.tags, ctx.governance or {}, refs)
     cores = os.cpu_count() or 1
     if len(items) < PARALLEL_THRESHOLD or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
         _init_worker(*initargs)
@@ -226,12 +235,12 @@ def _map_files(items: list, ctx: SyncContext, refs: set[str]) -> list:
 def _parse_file(item: tuple[str, str, Path, str | None]) -> tuple[ParsedDocument | None, list]:
     """Read, validate and render one file; return it (None if invalid) and the problems found."""
     kind, slug, path, known_checksum = item
-    ctx = SyncContext(_worker["root"], competency_codes=_worker["codes"])
+    ctx = SyncContext(_worker["root"], competency_codes=_worker["codes"], tags=_worker["tags"])
     rel = f"{LIBRARY}/{kind}/{path.name}"
     raw = read_bytes(ctx, path)
     if raw is None:
         return None, ctx.problems
-    digest = checksum(raw)
+    digest = checksum(raw, _worker["digest"])
     if digest == known_checksum:
         return ParsedDocument(kind, slug, rel, digest, True), ctx.problems
     text = decode(ctx, path, raw)
@@ -242,11 +251,15 @@ def _parse_file(item: tuple[str, str, Path, str | None]) -> tuple[ParsedDocument
     meta = _check_meta(ctx, path, load_yaml(ctx, path, yaml_text, line_offset=1))
     if meta is None:
         return None, ctx.problems
-    rendered = _worker["renderer"].render(body, kind, line_offset=body_line)
+    resolved = resolve(body, _worker["parameters"])
+    for line, message in resolved.problems:
+        ctx.problem(path, message, line + body_line)
+    rendered = _worker["renderer"].render(resolved.text, kind, line_offset=body_line)
     for href, line in rendered.bad_links:
         ctx.problem(path, f"links to `{href}`, which is not a library document; "
                           "link by relative path, such as ../templates/risk-register.md.", line)
-    parsed = ParsedDocument(kind, slug, rel, digest, False, meta, text, links=rendered.links, rendered=rendered)
+    parsed = ParsedDocument(kind, slug, rel, digest, False, meta, text, links=rendered.links, rendered=rendered,
+                            parameters=resolved.used)
     return parsed, ctx.problems
 
 
@@ -327,6 +340,7 @@ def _values(parsed: ParsedDocument, generation: int, now) -> dict:
     meta, rendered = parsed.meta, parsed.rendered
     return {
         "path": parsed.path, "title": meta["title"], "summary": meta["summary"], "owner": meta["owner"],
+        "owner_name": meta["owner_name"],
         "version": meta["version"], "reviewed": meta["reviewed"], "review_every": meta["review_every"],
         "source": parsed.source, "html": rendered.html, "toc_html": rendered.toc_html, "text": rendered.text,
         "word_count": rendered.word_count, "links": rendered.links, "checksum": parsed.checksum,
@@ -339,6 +353,7 @@ def _fill(doc: Document, parsed: ParsedDocument, generation: int, now) -> None:
         setattr(doc, name, value)
     doc.tags = [DocumentTag(tag=tag) for tag in parsed.meta["tags"]]
     doc.competencies = [DocumentCompetency(competency_code=code) for code in parsed.meta["competencies"]]
+    doc.parameters = [DocumentParameter(parameter_key=key) for key in sorted(parsed.parameters)]
 
 
 def _insert(new: list[ParsedDocument], generation: int, now) -> None:
@@ -353,3 +368,6 @@ def _insert(new: list[ParsedDocument], generation: int, now) -> None:
         db.session.execute(insert(DocumentTag), tags)
     if codes:
         db.session.execute(insert(DocumentCompetency), codes)
+    parameters = [{"document_id": i, "parameter_key": k} for i, p in zip(ids, new) for k in sorted(p.parameters)]
+    if parameters:
+        db.session.execute(insert(DocumentParameter), parameters)

@@ -29,7 +29,8 @@ class Document(db.Model):
     path: Mapped[str] = mapped_column(String(300))
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(String(400))
-    owner: Mapped[str] = mapped_column(String(120))
+    owner: Mapped[str] = mapped_column(String(120))  # the role that keeps it current
+    owner_name: Mapped[str] = mapped_column(String(120), default="", server_default="")  # the person in it
     version: Mapped[str] = mapped_column(String(40))
     reviewed: Mapped[date] = mapped_column(Date)
     review_every: Mapped[int] = mapped_column(Integer, default=12)
@@ -49,6 +50,9 @@ class Document(db.Model):
     tags: Mapped[list[DocumentTag]] = relationship(cascade="all, delete-orphan", order_by="DocumentTag.tag")
     competencies: Mapped[list[DocumentCompetency]] = relationship(
         cascade="all, delete-orphan", order_by="DocumentCompetency.competency_code"
+    )
+    parameters: Mapped[list[DocumentParameter]] = relationship(
+        cascade="all, delete-orphan", order_by="DocumentParameter.parameter_key"
     )
 
     @property
@@ -80,6 +84,16 @@ class DocumentCompetency(db.Model):
 
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), primary_key=True)
     competency_code: Mapped[str] = mapped_column(ForeignKey("competency.code"), primary_key=True, index=True)
+
+
+class DocumentParameter(db.Model):
+    """A governance parameter the document shows (for the governance page's "used in")."""
+
+    __tablename__ = "document_parameter"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), primary_key=True)
+    # Not a foreign key: the parameters are rewritten by every sync, and a sync refuses unknown keys.
+    parameter_key: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
 
 
 class SearchMiss(db.Model):

@@ -16,8 +16,8 @@ from coe.auth.models import utcnow
 from coe.errors import NotFound
 from coe.extensions import db
 from coe.library import search as search_engine
-from coe.content.models import ContentState
-from coe.library.models import KIND_LABELS, KINDS, Document, DocumentCompetency, DocumentTag, SearchMiss
+from coe.content.models import ContentState, GovernanceGroup, GovernanceParameter
+from coe.library.models import KIND_LABELS, KINDS, Document, DocumentCompetency, DocumentParameter, DocumentTag, SearchMiss
 from coe.registry import Offering, SearchChanges, SearchDocument
 
 # --- review dates ------------------------------------------------------------------------
@@ -149,6 +149,31 @@ def document_url(kind: str, slug: str) -> str:
 
 def recent_documents(limit: int = 5) -> list[Document]:
     return list(db.session.scalars(_live().order_by(Document.updated_at.desc(), Document.title).limit(limit)))
+
+
+# --- governance ------------------------------------------------------------------------
+
+
+@dataclass
+class GovernanceSection:
+    group: GovernanceGroup | None
+    parameters: list[tuple[GovernanceParameter, list[tuple[str, str, str]]]]  # (parameter, [(kind, slug, title)])
+
+
+def governance_overview() -> list[GovernanceSection]:
+    """Every governance parameter under its group, each with the live documents that show it."""
+    groups = {g.key: g for g in db.session.scalars(select(GovernanceGroup).order_by(GovernanceGroup.position))}
+    users: dict[str, list[tuple[str, str, str]]] = {}
+    for key, kind, slug, title in db.session.execute(
+            select(DocumentParameter.parameter_key, Document.kind, Document.slug, Document.title)
+            .join(Document, Document.id == DocumentParameter.document_id)
+            .where(Document.archived_at.is_(None)).order_by(Document.title)):
+        users.setdefault(key, []).append((kind, slug, title))
+    sections: dict[str, GovernanceSection] = {key: GovernanceSection(group, []) for key, group in groups.items()}
+    for parameter in db.session.scalars(select(GovernanceParameter).order_by(GovernanceParameter.position)):
+        section = sections.setdefault(parameter.group_key, GovernanceSection(groups.get(parameter.group_key), []))
+        section.parameters.append((parameter, users.get(parameter.key, [])))
+    return [section for section in sections.values() if section.parameters]
 
 
 # --- the search index --------------------------------------------------------------------

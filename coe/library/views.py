@@ -35,6 +35,12 @@ def browse():
     )
 
 
+@bp.route("/library/governance")
+def governance():
+    policy.require(current_user, "library.read")
+    return render_template("library/governance.html", sections=services.governance_overview(), kind_labels=KIND_LABELS)
+
+
 @bp.route("/library/<kind>/<slug>")
 def document(kind: str, slug: str):
     policy.require(current_user, "library.read")

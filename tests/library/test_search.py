@@ -231,7 +231,7 @@ def test_a_title_of_stop_words_only_does_not_break_scoring(app, content_copy):
     from coe.content.pipeline import run_sync
 
     (content_copy / "library/practices/odd.md").write_text(
-        "---\ntitle: To Be Or Not\nsummary: A title made of stop words only.\nowner: PMO Standards\n"
+        "---\ntitle: To Be Or Not\nsummary: A title made of stop words only.\nowner: PMO Standards Lead\nowner_name: Dana Whitfield\n"
         "version: \"1\"\nreviewed: 2026-06-01\n---\n\nThe quetzal appears here once.\n")
     with app.test_request_context():
         run_sync(str(content_copy))
