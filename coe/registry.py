@@ -80,8 +80,10 @@ class CompetencyProvider:
     """A domain's answer to "what builds this competency?", for the framework page and development plans."""
 
     name: str
+    label: str  # what it counts, in the plural: "library documents"
     offerings: Callable[[list[str]], dict[str, list[Offering]]]  # codes -> what builds each
     counts: Callable[[list[str]], dict[str, int]]  # codes -> how many items build each
+    browse_url: Callable[[str], str]  # code -> the page listing them all
 
 
 @dataclass(frozen=True)

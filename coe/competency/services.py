@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -19,9 +21,21 @@ def offerings(codes: list[str]) -> dict[str, list[Offering]]:
     return merged
 
 
-def offering_counts(codes: list[str]) -> dict[str, dict[str, int]]:
-    """Return {provider name: {code: how many of its items build the competency}}."""
-    return {provider.name: provider.counts(codes) for provider in registry().competency_providers}
+@dataclass(frozen=True)
+class OfferingCount:
+    label: str
+    count: int
+    url: str
+
+
+def offering_counts(codes: list[str]) -> dict[str, list[OfferingCount]]:
+    """For each competency, how many items of each kind build it, with a link to them (one query per kind)."""
+    counts: dict[str, list[OfferingCount]] = {code: [] for code in codes}
+    for provider in registry().competency_providers:
+        for code, count in provider.counts(codes).items():
+            if count and code in counts:
+                counts[code].append(OfferingCount(provider.label, count, provider.browse_url(code)))
+    return counts
 
 
 def framework() -> list[tuple[CompetencyArea, list[Competency]]]:

@@ -19,5 +19,5 @@ def framework():
     codes = [c.code for _, competencies in areas for c in competencies]
     profiles = services.role_profiles()
     return render_template("competency/framework.html", areas=areas, level_names=LEVEL_NAMES,
-                           offerings=services.offerings(codes), profiles=profiles,
+                           offerings=services.offering_counts(codes), profiles=profiles,
                            targets=services.role_targets(profiles))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, url_for
 
 from coe.registry import CompetencyProvider, ContentSource, HealthCheck, HomePanel, SearchSource, registry
 
@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     reg.sync_listeners.append(services.refresh_index_to)
     reg.health_checks.append(HealthCheck("index", services.index_health))
     reg.competency_providers.append(CompetencyProvider(
-        "library", services.documents_for_competencies, services.document_counts_for_competencies))
+        "library", "library documents", services.documents_for_competencies,
+        services.document_counts_for_competencies, lambda code: url_for("library.browse", competency=code)))
     reg.add_home_panel(HomePanel("library", "Recently updated in the library", "library/_recent_panel.html", 90,
                                  lambda person: {"documents": services.recent_documents()}))

@@ -14,7 +14,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 # Bump when rendering changes, so that an unchanged file is rendered again at the next sync.
-RENDERER_VERSION = "4"
+RENDERER_VERSION = "5"
 
 ALLOWED_TAGS = {
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "a", "strong", "em", "b", "i", "code", "pre",
@@ -148,7 +148,7 @@ class Renderer:
             html=safe,
             toc_html=sanitize(toc),
             text=text,
-            word_count=len(text.split()),
+            word_count=count_words(text),
             links=sorted(set(self._links)),
             bad_links=[(href, _line_of(source, href, line_offset)) for href in self._bad],
         )
@@ -166,11 +166,25 @@ def _task_box(match: re.Match) -> str:
 
 _TAG = re.compile(r"<[^>]+>")
 _ANCHOR = re.compile(r'<a class="heading-anchor"[^>]*>#</a>')
+_CELL_END = re.compile(r"</t[dh]>", re.IGNORECASE)
+_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|tr|div|blockquote|pre|dt|dd|caption)>|<br\s*/?>", re.IGNORECASE)
+CELL_SEPARATOR = " · "
 
 
 def plain_text(html: str) -> str:
-    """Return the readable text of sanitized HTML, for search and word counts."""
-    return " ".join(htmllib.unescape(_TAG.sub(" ", _ANCHOR.sub("", html))).split())
+    """Return the readable text of sanitized HTML, for search and its snippets.
+
+    Blocks (paragraphs, list items, headings, table rows) end in a new line and table cells are
+    separated by " · ", so that a snippet never runs a heading into a paragraph or one cell into
+    the next.
+    """
+    marked = _BLOCK_END.sub("\n", _CELL_END.sub(CELL_SEPARATOR, _ANCHOR.sub("", html)))
+    lines = (" ".join(line.split()) for line in htmllib.unescape(_TAG.sub(" ", marked)).split("\n"))
+    return "\n".join(line.strip(" ·") for line in lines if line.strip(" ·"))
+
+
+def count_words(text: str) -> int:
+    return len(re.findall(r"\w+(?:[-'’]\w+)*", text))
 
 
 def _line_of(source: str, needle: str, offset: int) -> int | None:

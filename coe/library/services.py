@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+import logging
+import threading
+import weakref
 from dataclasses import dataclass
 
 from flask import current_app, url_for
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, tuple_, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import defer, selectinload
@@ -15,10 +17,13 @@ from sqlalchemy.orm import defer, selectinload
 from coe.auth.models import utcnow
 from coe.errors import NotFound
 from coe.extensions import db
-from coe.library import search as search_engine
-from coe.content.models import ContentState, GovernanceGroup, GovernanceParameter
+from coe.library import search as engine
+from coe.content.models import GovernanceGroup, GovernanceParameter
+from coe.content.pipeline import content_state, current_generation
 from coe.library.models import KIND_LABELS, KINDS, Document, DocumentCompetency, DocumentParameter, DocumentTag, SearchMiss
-from coe.registry import Offering, SearchChanges, SearchDocument
+from coe.registry import Offering, SearchChanges, SearchDocument, registry
+
+log = logging.getLogger(__name__)
 
 # --- review dates ------------------------------------------------------------------------
 
@@ -44,6 +49,13 @@ def review_due(doc: Document, today: dt.date | None = None) -> bool:
 
 # --- browsing ----------------------------------------------------------------------------
 
+PAGE_SIZE = 50
+SORTS = {
+    "title": (Document.title, Document.id),
+    "reviewed": (Document.reviewed.desc(), Document.title),
+    "kind": (Document.kind, Document.title),
+}
+
 
 def _live():
     """Live documents, without the bodies that listings never show (they are most of each row)."""
@@ -51,57 +63,90 @@ def _live():
     return select(Document).where(Document.archived_at.is_(None)).options(*(defer(column) for column in heavy))
 
 
+@dataclass(frozen=True)
+class BrowseInput:
+    kind: str = ""
+    tag: str = ""
+    competency: str = ""
+    sort: str = "title"
+    page: int = 1
+
+
 @dataclass
 class Browse:
     documents: list[Document]
+    total: int
+    page: int
+    pages: int
     kind_counts: dict[str, int]
     tag_counts: dict[str, int]
     competency_counts: dict[str, int]
     recent: list[Document]
 
 
-def browse(kind: str = "", tag: str = "", competency: str = "") -> Browse:
-    """Return live documents filtered by kind, tag and competency, with counts for each facet."""
-    stmt = _live().options(selectinload(Document.tags), selectinload(Document.competencies))
+def _filtered(stmt, kind: str, tag: str, competency: str, document_id=Document.id):
+    """Restrict ``stmt`` (over live documents) to the filters; ``document_id`` is its document column."""
+    if kind:
+        stmt = stmt.where(Document.kind == kind)
     if tag:
-        stmt = stmt.where(Document.tags.any(DocumentTag.tag == tag))
+        stmt = stmt.where(document_id.in_(select(DocumentTag.document_id).where(DocumentTag.tag == tag)))
     if competency:
-        stmt = stmt.where(Document.competencies.any(DocumentCompetency.competency_code == competency))
-    matching = list(db.session.scalars(stmt.order_by(Document.title)))
-    kind_counts = Counter(doc.kind for doc in matching)
-    shown = [doc for doc in matching if not kind or doc.kind == kind]
-    tag_counts = Counter(t for doc in shown for t in doc.tag_names)
-    competency_counts = Counter(c for doc in shown for c in doc.competency_codes)
-    return Browse(
-        documents=shown,
-        kind_counts={k: kind_counts.get(k, 0) for k in KINDS},
-        tag_counts=dict(sorted(tag_counts.items())),
-        competency_counts=dict(sorted(competency_counts.items())),
-        recent=recent_documents(),
-    )
+        stmt = stmt.where(document_id.in_(select(DocumentCompetency.document_id)
+                                          .where(DocumentCompetency.competency_code == competency)))
+    return stmt
+
+
+def browse(params: BrowseInput = BrowseInput()) -> Browse:
+    """One page of live documents, filtered and sorted, with each facet counted in SQL."""
+    kind, tag, competency = params.kind, params.tag, params.competency
+    live = Document.archived_at.is_(None)
+    kind_counts = dict(db.session.execute(
+        _filtered(select(Document.kind, func.count()).where(live), "", tag, competency).group_by(Document.kind)).all())
+    total = kind_counts.get(kind, 0) if kind else sum(kind_counts.values())
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, params.page), pages)
+    stmt = _filtered(_live(), kind, tag, competency).options(selectinload(Document.tags))
+    documents = list(db.session.scalars(stmt.order_by(*SORTS.get(params.sort, SORTS["title"]))
+                                        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    tag_counts = dict(db.session.execute(
+        _filtered(select(DocumentTag.tag, func.count()).join(Document, Document.id == DocumentTag.document_id)
+                  .where(live), kind, "", competency, DocumentTag.document_id)
+        .group_by(DocumentTag.tag).order_by(DocumentTag.tag)).all())
+    competency_counts = dict(db.session.execute(
+        _filtered(select(DocumentCompetency.competency_code, func.count())
+                  .join(Document, Document.id == DocumentCompetency.document_id).where(live),
+                  kind, tag, "", DocumentCompetency.document_id)
+        .group_by(DocumentCompetency.competency_code).order_by(DocumentCompetency.competency_code)).all())
+    return Browse(documents, total, page, pages, {k: kind_counts.get(k, 0) for k in KINDS}, tag_counts,
+                  competency_counts, recent_documents())
 
 
 def get_document(kind: str, slug: str) -> Document:
     """Return the document, archived ones included (old links keep working, with a notice)."""
-    doc = db.session.scalar(select(Document).where(Document.kind == kind, Document.slug == slug))
+    doc = db.session.scalar(select(Document).where(Document.kind == kind, Document.slug == slug)
+                            .options(selectinload(Document.tags), selectinload(Document.competencies)))
     if doc is None:
         raise NotFound("There is no library document at this address. Try the search box or browse the library.")
     return doc
 
 
+RELATED_WEIGHTS = {"competency": 2, "tag": 1, "link": 2}
+
+
 def related(doc: Document, limit: int = 5) -> list[Document]:
-    """Return live documents sharing the most tags and competencies with ``doc``."""
-    tags, codes = set(doc.tag_names), set(doc.competency_codes)
-    candidates = db.session.scalars(
-        _live().where(Document.id != doc.id).options(selectinload(Document.tags), selectinload(Document.competencies))
-    )
-    scored = []
-    for other in candidates:
-        linked = 2 if other.ref in doc.links else 0
-        score = len(tags & set(other.tag_names)) + 2 * len(codes & set(other.competency_codes)) + linked
-        if score:
-            scored.append((-score, other.title, other))
-    return [other for *_, other in sorted(scored, key=lambda item: item[:2])[:limit]]
+    """Live documents sharing the most competencies, tags and links with ``doc``, ranked and limited in SQL."""
+    shared = union_all(
+        select(DocumentCompetency.document_id.label("id"), literal(RELATED_WEIGHTS["competency"]).label("weight"))
+        .where(DocumentCompetency.competency_code.in_(doc.competency_codes)),
+        select(DocumentTag.document_id.label("id"), literal(RELATED_WEIGHTS["tag"]).label("weight"))
+        .where(DocumentTag.tag.in_(doc.tag_names)),
+        select(Document.id.label("id"), literal(RELATED_WEIGHTS["link"]).label("weight"))
+        .where(tuple_(Document.kind, Document.slug).in_([tuple(ref.split("/", 1)) for ref in doc.links] or [("", "")])),
+    ).subquery()
+    ranked = (select(shared.c.id, func.sum(shared.c.weight).label("score"))
+              .where(shared.c.id != doc.id).group_by(shared.c.id).subquery())
+    return list(db.session.scalars(
+        _live().join(ranked, ranked.c.id == Document.id).order_by(ranked.c.score.desc(), Document.title).limit(limit)))
 
 
 def documents_needing_review(today: dt.date | None = None) -> list[tuple[Document, dt.date]]:
@@ -111,7 +156,7 @@ def documents_needing_review(today: dt.date | None = None) -> list[tuple[Documen
 
 
 def content_status() -> dict:
-    state = db.session.get(ContentState, 1)
+    state = content_state()
     counts = dict(db.session.execute(
         select(Document.kind, func.count(Document.id)).where(Document.archived_at.is_(None)).group_by(Document.kind)
     ).all())
@@ -147,8 +192,16 @@ def document_url(kind: str, slug: str) -> str:
     return url_for("library.document", kind=kind, slug=slug)
 
 
+def _version_key(version: str) -> tuple:
+    """2.10 after 2.9: compare the numbers of a version, not its text."""
+    return tuple(int(part) if part.isdigit() else 0 for part in version.replace("-", ".").split("."))
+
+
 def recent_documents(limit: int = 5) -> list[Document]:
-    return list(db.session.scalars(_live().order_by(Document.updated_at.desc(), Document.title).limit(limit)))
+    """The documents reviewed most recently; the higher version first on the same day."""
+    candidates = list(db.session.scalars(_live().order_by(Document.reviewed.desc(), Document.title).limit(limit * 4)))
+    candidates.sort(key=lambda doc: (doc.reviewed, _version_key(doc.version)), reverse=True)
+    return candidates[:limit]
 
 
 # --- governance ------------------------------------------------------------------------
@@ -179,12 +232,17 @@ def governance_overview() -> list[GovernanceSection]:
 # --- the search index --------------------------------------------------------------------
 
 
-def search_index() -> search_engine.SearchIndex:
-    """Return this app's index (one object per app, so each thread keeps its searcher)."""
-    ix = current_app.extensions.get("coe.search_index")
-    if ix is None:
-        ix = current_app.extensions["coe.search_index"] = search_engine.SearchIndex(current_app.config["COE_INDEX_DIR"])
-    return ix
+_indexes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_catch_up_lock = threading.Lock()
+_catch_ups: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def search_index() -> engine.SearchIndex:
+    """This app's index (one per app and process, so that every thread shares its open generation)."""
+    app = current_app._get_current_object()
+    if app not in _indexes:
+        _indexes[app] = engine.SearchIndex(app.config["COE_INDEX_DIR"])
+    return _indexes[app]
 
 
 def _index_docs(condition) -> tuple[list[SearchDocument], list[str]]:
@@ -209,7 +267,7 @@ def _index_docs(condition) -> tuple[list[SearchDocument], list[str]]:
             archived.append(f"{kind}/{slug}")
         else:
             live.append(SearchDocument(f"{kind}/{slug}", kind, title, summary, text,
-                                               sorted(tags.get(doc_id, [])), sorted(codes.get(doc_id, []))))
+                                       sorted(tags.get(doc_id, [])), sorted(codes.get(doc_id, []))))
     return live, archived
 
 
@@ -221,34 +279,75 @@ def all_search_documents() -> list[SearchDocument]:
     return _index_docs(Document.archived_at.is_(None))[0]
 
 
+def _every_change_since(generation: int) -> SearchChanges:
+    """What every registered kind (documents, tracks, quizzes) changed after ``generation``."""
+    upserts, removals = [], []
+    for source in registry().search_sources:
+        changes = source.changed_since(generation)
+        upserts += changes.upserts
+        removals += changes.removals
+    return SearchChanges(upserts, removals)
+
+
+def _every_item() -> list[SearchDocument]:
+    return [item for source in registry().search_sources for item in source.all_items()]
+
+
 def refresh_index(force: bool = False, wait: bool = True) -> str:
-    """Bring this host's index up to the content generation in the database (``force``: from scratch).
+    """Bring this host's index to the content generation in the database (``force``: from scratch).
 
     Without ``wait`` it returns "busy" at once if another worker is already building.
     """
-    state = db.session.get(ContentState, 1)
-    return search_index().refresh(_current_generation(state), search_changes_since, all_search_documents, force=force, wait=wait)
+    return search_index().refresh(current_generation(), _every_change_since, _every_item, force=force, wait=wait)
 
 
 def refresh_index_to(generation: int) -> None:
-    """After a sync: bring this host's index to the generation just committed."""
+    """After a sync has committed: bring this host's index to the new generation."""
     refresh_index()
 
 
+def catch_up_in_background() -> None:
+    """Start bringing the index up to date on a thread of its own, unless one is already at it.
+
+    A web request never builds the index: it searches the newest complete generation, or says
+    that the index is being built, while this thread works.
+    """
+    app = current_app._get_current_object()
+    with _catch_up_lock:
+        running = _catch_ups.get(app)
+        if running is not None and running.is_alive():
+            return
+
+        def work() -> None:
+            with app.app_context():
+                try:
+                    refresh_index()
+                except Exception:
+                    log.exception("Bringing the search index up to date failed")
+                finally:
+                    db.session.remove()
+
+        thread = threading.Thread(target=work, name="coe-index-catch-up", daemon=True)
+        _catch_ups[app] = thread
+        thread.start()
+
+
+def wait_for_catch_up(timeout: float | None = None) -> None:
+    """Wait for this app's catch-up thread, if one runs (start-up, tests)."""
+    thread = _catch_ups.get(current_app._get_current_object())
+    if thread is not None:
+        thread.join(timeout)
+
+
 def index_health() -> tuple[bool, str]:
-    state = db.session.get(ContentState, 1)
-    return search_index().status(state.generation if state else 0)
+    return search_index().status(current_generation())
 
 
 def ensure_index() -> None:
-    """Rebuild or catch up the index if it is missing, broken or behind the database."""
+    """Rebuild or catch up the index if it is missing, broken or behind the database (start-up, CLI)."""
     ok, _ = index_health()
     if not ok:
         refresh_index()
-
-
-def _current_generation(state: ContentState | None) -> int:
-    return state.generation if state else 0
 
 
 # --- searching ---------------------------------------------------------------------------
@@ -263,30 +362,25 @@ class SearchInput:
     page: int = 1
 
 
-def search(params: SearchInput, per_page: int = 10) -> search_engine.SearchResults:
+def search(params: SearchInput, per_page: int = 10) -> engine.SearchResults:
     """Search the library; a query that finds nothing is counted for the admins' gap list."""
-    state = db.session.get(ContentState, 1)
+    state = content_state()
     ix = search_index()
-    if ix.generation() != _current_generation(state):
-        # Another host synced, or this index is missing: catch up, unless another worker of
-        # this host is already at it, in which case the current generation serves meanwhile.
-        refresh_index(wait=False)
-    request = search_engine.SearchRequest(
-        q=params.q[:200], kind=params.kind if params.kind in KINDS else "", tag=params.tag.lower(),
-        competency=params.competency.lower(), page=params.page, per_page=per_page,
+    published = ix.generation()
+    if published is None or published < (state.generation if state else 0):
+        catch_up_in_background()  # another host synced, or this index is missing
+    request = engine.SearchRequest(
+        q=params.q[:200], kind=params.kind if params.kind in registry().search_kind_labels() else "",
+        tag=params.tag.lower(), competency=params.competency.lower(), page=params.page, per_page=per_page,
         synonyms=state.synonyms if state else [],
     )
     try:
-        try:
-            results = ix.search(request)
-        except search_engine.IndexUnavailable:
-            if refresh_index(wait=False) == "busy":
-                raise
-            results = ix.search(request)
-    except search_engine.IndexUnavailable:
-        return search_engine.SearchResults(0, 1, 0, error="The search index is being built. Try again in a minute.")
-    except search_engine.QueryError as exc:
-        return search_engine.SearchResults(0, 1, 0, error=str(exc))
+        results = engine.search(ix.current(), request)
+    except engine.IndexUnavailable:
+        catch_up_in_background()
+        return engine.SearchResults(0, 1, 0, error="The search index is being built. Try again in a minute.")
+    except engine.QueryError as exc:
+        return engine.SearchResults(0, 1, 0, error=str(exc))
     if params.q.strip() and results.total == 0 and params.page == 1:
         record_miss(params.q)
     return results

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from coe.auth import policy
 from coe.competency.services import competency_names
 from coe.errors import NotFound
-from coe.extensions import db
+from coe.extensions import db, limiter
+from coe.registry import registry
 from coe.library import services
 from coe.library.models import KIND_LABELS, KIND_TITLES, KINDS
 
@@ -25,13 +27,15 @@ def _kind(kind: str) -> str:
 def browse():
     policy.require(current_user, "library.read")
     kind = request.args.get("kind", "")
-    tag = request.args.get("tag", "")
-    competency = request.args.get("competency", "")
-    result = services.browse(kind=kind if kind in KINDS else "", tag=tag, competency=competency)
+    sort = request.args.get("sort", "title")
+    params = services.BrowseInput(
+        kind=kind if kind in KINDS else "", tag=request.args.get("tag", ""),
+        competency=request.args.get("competency", ""), sort=sort if sort in services.SORTS else "title",
+        page=max(1, request.args.get("page", 1, type=int) or 1))
     return render_template(
-        "library/browse.html", result=result, kind=kind, tag=tag, competency=competency,
-        kind_titles=KIND_TITLES, competency_names=competency_names(),
-        show_review=policy.can(current_user, "content.review_status"), review_due=services.review_due,
+        "library/browse.html", result=services.browse(params), params=params, kind_titles=KIND_TITLES,
+        competency_names=competency_names(), show_review=policy.can(current_user, "content.review_status"),
+        review_due=services.review_due,
     )
 
 
@@ -74,14 +78,27 @@ def _run_search():
     return params, results
 
 
+def _person_key() -> str:
+    return f"person:{current_user.get_id() if current_user.is_authenticated else get_remote_address()}"
+
+
+# A person reading results searches a few times a minute; a script hammering the index, far more.
+# The page and the API share one allowance per person.
+SEARCH_LIMIT = "120 per minute"
+search_limit = limiter.shared_limit(SEARCH_LIMIT, scope="search", key_func=_person_key)
+
+
 @bp.route("/search")
+@search_limit
 def search():
     params, results = _run_search()
-    return render_template("library/search.html", params=params, results=results, kind_labels=KIND_LABELS,
-                           competency_names=competency_names())
+    return render_template("library/search.html", params=params, results=results,
+                           kind_labels=registry().search_kind_labels(), competency_names=competency_names(),
+                           result_url=registry().search_url)
 
 
 @bp.route("/api/search")
+@search_limit
 def api_search():
     params, results = _run_search()
     return jsonify(
@@ -92,7 +109,7 @@ def api_search():
         results=[{
             "title": hit.title, "kind": hit.kind, "ref": hit.ref, "summary": hit.summary,
             "snippet_html": hit.snippet, "tags": hit.tags,
-            "url": url_for("library.document", kind=hit.kind, slug=hit.ref.split("/", 1)[1]),
+            "url": registry().search_url(hit.kind, hit.ref.split("/", 1)[1]),
         } for hit in results.hits],
     )
 

@@ -124,7 +124,7 @@ def test_removed_file_archives_its_document(app, library, client, make_person):
         doc = db.session.scalar(db.select(Document).where(Document.slug == "status-report"))
         assert doc.archived_at is not None
         from coe.library.services import SearchInput, browse, search
-        assert "practices/status-report" not in [h.ref for h in search(SearchInput(q="status report")).hits]
+        assert "templates/status-report" not in [h.ref for h in search(SearchInput(q="status report")).hits]
         assert doc not in browse().documents
     make_person("pm@example.org")
     client.login("pm@example.org")

@@ -1,0 +1,296 @@
+"""Index generations on disk: build, publish atomically, open, and share between threads.
+
+An index directory holds generations and a pointer:
+
+    <index_dir>/CURRENT             {"dir": "gen-00000042-1a2b", "generation": 42, "schema": 9}
+    <index_dir>/gen-00000042-1a2b/  a complete Whoosh index for content generation 42
+    <index_dir>/.lock               held while a generation is being built
+
+A new generation is built in a fresh folder (a copy of the current one plus the changes, or
+from scratch) and published by atomically replacing CURRENT. The published generation never
+moves backwards: a build for a generation at or below the published one is not made. Readers
+compare CURRENT with the generation they hold and reopen when it moves, so a reader never sees
+half an index, and a crash mid-build leaves the old generation serving. The newest two
+generations are kept, so a reader that still holds the previous one keeps working.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import queue
+import re
+import secrets
+import shutil
+import threading
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from whoosh import index
+
+from coe.library.search.analysis import make_schema, make_vocabulary_schema
+from coe.library.search.parsing import Parsers
+from coe.library.search.results import IndexUnavailable
+from coe.registry import SearchChanges, SearchDocument
+
+SCHEMA_VERSION = 9
+POINTER = "CURRENT"
+VOCABULARY = "vocab"
+_WORD = re.compile(r"[a-z]{3,}")
+
+
+def _fields(doc: SearchDocument) -> dict:
+    return {
+        "ref": doc.ref, "kind": doc.kind, "title": doc.title, "summary": doc.summary, "body": doc.text,
+        "tag": ",".join(doc.tags), "competency": ",".join(doc.competencies),
+        "facets": f"{doc.kind}|{','.join(doc.tags)}".encode(),
+    }
+
+
+def _words(doc: SearchDocument) -> set[str]:
+    """The distinct unstemmed words of an item, for the spelling dictionary."""
+    return set(_WORD.findall(f"{doc.title} {doc.summary} {doc.text}".lower()))
+
+
+def _open_index(folder: Path, indexname: str | None = None):
+    """Open a generation (or its vocabulary); raise IndexUnavailable if its files are damaged."""
+    # Whoosh leaves a damaged file open when it fails to read it; the file is closed when the
+    # exception is dropped at the end of the except block, so the warning is silenced around both.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            return index.open_dir(str(folder), indexname=indexname)
+        except Exception as exc:  # damaged files surface as assorted Whoosh and OS errors
+            failure = f"{exc.__class__.__name__}: {exc}"
+    raise IndexUnavailable(f"The search index cannot be opened ({failure}).")
+
+
+class Generation:
+    """One open generation, shared by every thread of the process.
+
+    Whoosh searchers are not documented as safe to share between threads, so each request
+    borrows one from a pool and gives it back; the pool grows to the number of threads that
+    search at once. What a generation reads once (the parsers, the vocabulary, the facet
+    column) is read once for all threads.
+    """
+
+    def __init__(self, name: str, folder: Path):
+        self.name = name
+        self._index = _open_index(folder)
+        self.vocabulary = _open_index(folder, VOCABULARY).reader()
+        self.parsers = Parsers.for_schema(self._index.schema)
+        self._idle: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._facets: list[tuple[str, tuple[str, ...]]] | None = None
+
+    @contextmanager
+    def searcher(self) -> Iterator:
+        try:
+            searcher = self._idle.get_nowait()
+        except queue.Empty:
+            searcher = self._index.searcher()
+        try:
+            yield searcher
+        finally:
+            self._idle.put(searcher)
+
+    def facet_rows(self, searcher) -> list[tuple[str, tuple[str, ...]]]:
+        """(kind, tags) of every item by document number, read from the facet column once."""
+        if self._facets is None:
+            with self._lock:
+                if self._facets is None:
+                    rows: list[tuple[str, tuple[str, ...]]] = []
+                    for leaf, _offset in searcher.leaf_searchers():
+                        column = leaf.reader().column_reader("facets")
+                        for docnum in range(leaf.reader().doc_count_all()):
+                            kind, _, tags = column[docnum].decode().partition("|")
+                            rows.append((kind, tuple(tag for tag in tags.split(",") if tag)))
+                    self._facets = rows
+        return self._facets
+
+    def doc_count(self) -> int:
+        return self._index.doc_count()
+
+    def close(self) -> None:
+        """Close the searchers no request holds (a newer generation took over)."""
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                break
+
+
+class SearchIndex:
+    """A directory of index generations; build with ``refresh``, read with ``current``."""
+
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory)
+        self._open: Generation | None = None
+        self._open_lock = threading.Lock()
+
+    # --- the pointer -------------------------------------------------------------------
+
+    def pointer(self) -> dict | None:
+        try:
+            data = json.loads((self.directory / POINTER).read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA_VERSION:
+            return None
+        if not (self.directory / str(data.get("dir", ""))).is_dir():
+            return None
+        return data
+
+    def generation(self) -> int | None:
+        pointer = self.pointer()
+        return pointer["generation"] if pointer else None
+
+    def status(self, expected_generation: int) -> tuple[bool, str]:
+        """Return whether the index serves ``expected_generation``, and a short description."""
+        pointer = self.pointer()
+        if pointer is None:
+            return False, "missing"
+        try:
+            self.current()
+        except IndexUnavailable as exc:
+            return False, f"broken: {exc}"
+        if pointer["generation"] < expected_generation:
+            return False, f"behind: generation {pointer['generation']}, content at {expected_generation}"
+        return True, f"ok: generation {pointer['generation']}"
+
+    # --- reading -----------------------------------------------------------------------
+
+    def current(self) -> Generation:
+        """The published generation, opened once per process and reopened when the pointer moves."""
+        pointer = self.pointer()
+        if pointer is None:
+            raise IndexUnavailable("The search index has not been built yet.")
+        opened = self._open
+        if opened is not None and opened.name == pointer["dir"]:
+            return opened
+        with self._open_lock:
+            if self._open is None or self._open.name != pointer["dir"]:
+                previous, self._open = self._open, Generation(pointer["dir"], self.directory / pointer["dir"])
+                if previous is not None:
+                    previous.close()
+            return self._open
+
+    # --- writing -----------------------------------------------------------------------
+
+    @contextmanager
+    def _lock(self, wait: bool):
+        """Hold the build lock; without ``wait``, yield False at once if someone else holds it."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / ".lock", "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def refresh(
+        self,
+        target_generation: int,
+        changes_since: Callable[[int], SearchChanges],
+        all_items: Callable[[], Iterable[SearchDocument]],
+        force: bool = False,
+        wait: bool = True,
+    ) -> str:
+        """Bring the index to ``target_generation``; return "current", "updated", "rebuilt" or "busy".
+
+        A target at or below the published generation changes nothing (a caller that read the
+        content state before a newer sync committed must not publish an older index); ``force``
+        rebuilds the published generation from scratch. Without ``wait``, return "busy" at once
+        while another process builds.
+        """
+        with self._lock(wait) as locked:
+            if not locked:
+                return "busy"
+            pointer = self.pointer()
+            usable = pointer is not None and self._usable(pointer)
+            if usable and pointer["generation"] >= target_generation and not force:
+                return "current"
+            generation = max(target_generation, pointer["generation"] if pointer else 0)
+            name = f"gen-{generation:08d}-{secrets.token_hex(3)}"
+            building = self.directory / f"tmp-{name}"
+            self._remove_stale_builds()
+            try:
+                if usable and not force:
+                    shutil.copytree(self.directory / pointer["dir"], building)
+                    self._apply(building, changes_since(pointer["generation"]))
+                    outcome = "updated"
+                else:
+                    self._build(building, all_items())
+                    outcome = "rebuilt"
+                os.rename(building, self.directory / name)
+            except BaseException:
+                shutil.rmtree(building, ignore_errors=True)
+                raise
+            self._publish(name, generation)
+            self._prune(keep={name, pointer["dir"] if pointer else name})
+            return outcome
+
+    def _usable(self, pointer: dict) -> bool:
+        try:
+            _open_index(self.directory / pointer["dir"]).doc_count()
+        except Exception:  # a damaged generation is rebuilt rather than patched
+            return False
+        return True
+
+    def _build(self, folder: Path, items: Iterable[SearchDocument]) -> None:
+        folder.mkdir(parents=True)
+        items = list(items)
+        ix = index.create_in(str(folder), make_schema())
+        procs = 2 if len(items) >= 1000 and (os.cpu_count() or 1) > 1 else 1
+        writer = ix.writer(procs=procs, limitmb=256, multisegment=procs > 1, batchsize=200)
+        words: set[str] = set()
+        for item in items:
+            writer.add_document(**_fields(item))
+            words |= _words(item)
+        writer.commit()
+        vocabulary = index.create_in(str(folder), make_vocabulary_schema(), indexname=VOCABULARY).writer()
+        vocabulary.add_document(word=" ".join(sorted(words)))
+        vocabulary.commit()
+
+    def _apply(self, folder: Path, changes: SearchChanges) -> None:
+        ix = index.open_dir(str(folder))
+        writer = ix.writer()
+        for ref in changes.removals:
+            writer.delete_by_term("ref", ref)
+        vocabulary = index.open_dir(str(folder), indexname=VOCABULARY)
+        with vocabulary.reader() as reader:
+            known = {word.decode("utf-8") for word in reader.lexicon("word")}
+        words: set[str] = set()
+        for item in changes.upserts:
+            writer.update_document(**_fields(item))
+            words |= _words(item)
+        # No merge: a small new segment keeps a one-document change well under a second.
+        writer.commit(merge=False)
+        # New words join the dictionary as a small extra document; words of removed items stay
+        # until the next full build (a harmless extra suggestion).
+        if words - known:
+            vocabulary_writer = vocabulary.writer()
+            vocabulary_writer.add_document(word=" ".join(sorted(words - known)))
+            vocabulary_writer.commit(merge=False)
+
+    def _publish(self, name: str, generation: int) -> None:
+        tmp = self.directory / f"{POINTER}.{secrets.token_hex(4)}.tmp"
+        tmp.write_text(json.dumps({"dir": name, "generation": generation, "schema": SCHEMA_VERSION}))
+        os.replace(tmp, self.directory / POINTER)
+
+    def _prune(self, keep: set[str]) -> None:
+        for child in self.directory.iterdir():
+            if child.is_dir() and child.name.startswith("gen-") and child.name not in keep:
+                shutil.rmtree(child, ignore_errors=True)
+
+    def _remove_stale_builds(self) -> None:
+        for child in self.directory.iterdir():
+            if child.name.startswith("tmp-"):
+                shutil.rmtree(child, ignore_errors=True)
