@@ -17,14 +17,15 @@ from coe.content.context import SyncContext
 from coe.content.files import LineDict, decode, load_yaml, read_bytes, read_yaml_file
 from coe.content.governance import Governance, resolve
 from coe.extensions import db
-from coe.library.models import KINDS, Document, DocumentCompetency, DocumentParameter, DocumentTag
+from coe.library import files
+from coe.library.models import KINDS, Document, DocumentCompetency, DocumentFile, DocumentParameter, DocumentTag
 from coe.library.rendering import RENDERER_VERSION, Renderer, Rendered
 
 LIBRARY = "library"
 SYNONYMS = "synonyms.yml"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REQUIRED = ("title", "summary", "owner", "owner_name", "version", "reviewed")
-OPTIONAL = ("tags", "competencies", "review_every")
+OPTIONAL = ("tags", "competencies", "review_every", "register")
 FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)\s*$", re.MULTILINE)
 
 
@@ -40,6 +41,7 @@ class ParsedDocument:
     links: list[str] = field(default_factory=list)
     rendered: Rendered | None = None
     parameters: set[str] = field(default_factory=set)
+    files: dict[str, bytes] = field(default_factory=dict)  # format -> bytes, for templates
 
     @property
     def ref(self) -> str:
@@ -107,7 +109,7 @@ def _split_front_matter(ctx: SyncContext, path: Path, text: str) -> tuple[str, s
     return yaml_text, text[body_start:], text.count("\n", 0, body_start)
 
 
-def _check_meta(ctx: SyncContext, path: Path, meta) -> dict | None:
+def _check_meta(ctx: SyncContext, path: Path, meta, kind: str = "templates") -> dict | None:
     if not isinstance(meta, LineDict):
         ctx.problem(path, "front matter must be a set of `field: value` lines.", 2)
         return None
@@ -164,6 +166,16 @@ def _check_meta(ctx: SyncContext, path: Path, meta) -> dict | None:
         if unknown:
             bad("tags", f"uses tags that tags.yml does not list: {', '.join(unknown)}; use one of the vocabulary's "
                         "tags or add the tag to tags.yml with a line saying what it covers.")
+    clean["register"] = None
+    if "register" in meta:
+        if kind != "templates":
+            bad("register", "only a template can be a register (published as .xlsx).")
+        else:
+            register, problems = files.parse_register(meta["register"])
+            for problem in problems:
+                bad("register", problem)
+            clean["register"] = register
+            clean["register_line"] = meta.line_of("register")
     return clean if ok else None
 
 
@@ -248,7 +260,7 @@ def _parse_file(item: tuple[str, str, Path, str | None]) -> tuple[ParsedDocument
     if split is None:
         return None, ctx.problems
     yaml_text, body, body_line = split
-    meta = _check_meta(ctx, path, load_yaml(ctx, path, yaml_text, line_offset=1))
+    meta = _check_meta(ctx, path, load_yaml(ctx, path, yaml_text, line_offset=1), kind)
     if meta is None:
         return None, ctx.problems
     resolved = resolve(body, _worker["parameters"])
@@ -260,7 +272,23 @@ def _parse_file(item: tuple[str, str, Path, str | None]) -> tuple[ParsedDocument
                           "link by relative path, such as ../templates/risk-register.md.", line)
     parsed = ParsedDocument(kind, slug, rel, digest, False, meta, text, links=rendered.links, rendered=rendered,
                             parameters=resolved.used)
+    if kind == "templates" and not ctx.problems:
+        parsed.files = _template_files(ctx, path, meta, rendered.html)
     return parsed, ctx.problems
+
+
+def _template_files(ctx: SyncContext, path: Path, meta: dict, html: str) -> dict[str, bytes]:
+    """The files a template downloads as: .docx always, .xlsx when it is a register."""
+    produced = {"docx": files.template_docx(html, meta["title"], meta["summary"], meta["version"],
+                                            f"{meta['owner_name']}, {meta['owner']}")}
+    register = meta.get("register")
+    if register is not None:
+        problems = files.check_register(register, html)
+        for problem in problems:
+            ctx.problem(path, problem, meta["register_line"])
+        if not problems:
+            produced["xlsx"] = files.register_xlsx(register, html, meta["title"], meta["summary"], meta["version"])
+    return produced
 
 
 def _check_unchanged(ctx: SyncContext, documents: list[ParsedDocument]) -> None:
@@ -354,6 +382,7 @@ def _fill(doc: Document, parsed: ParsedDocument, generation: int, now) -> None:
     doc.tags = [DocumentTag(tag=tag) for tag in parsed.meta["tags"]]
     doc.competencies = [DocumentCompetency(competency_code=code) for code in parsed.meta["competencies"]]
     doc.parameters = [DocumentParameter(parameter_key=key) for key in sorted(parsed.parameters)]
+    doc.files = [DocumentFile(format=fmt, content=content, size=len(content)) for fmt, content in parsed.files.items()]
 
 
 def _insert(new: list[ParsedDocument], generation: int, now) -> None:
@@ -371,3 +400,7 @@ def _insert(new: list[ParsedDocument], generation: int, now) -> None:
     parameters = [{"document_id": i, "parameter_key": k} for i, p in zip(ids, new) for k in sorted(p.parameters)]
     if parameters:
         db.session.execute(insert(DocumentParameter), parameters)
+    produced = [{"document_id": i, "format": fmt, "content": content, "size": len(content)}
+                for i, p in zip(ids, new) for fmt, content in p.files.items()]
+    if produced:
+        db.session.execute(insert(DocumentFile), produced)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coe.auth.models import utcnow
@@ -54,6 +54,7 @@ class Document(db.Model):
     parameters: Mapped[list[DocumentParameter]] = relationship(
         cascade="all, delete-orphan", order_by="DocumentParameter.parameter_key"
     )
+    files: Mapped[list[DocumentFile]] = relationship(cascade="all, delete-orphan", order_by="DocumentFile.format")
 
     @property
     def tag_names(self) -> list[str]:
@@ -94,6 +95,18 @@ class DocumentParameter(db.Model):
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), primary_key=True)
     # Not a foreign key: the parameters are rewritten by every sync, and a sync refuses unknown keys.
     parameter_key: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+
+
+class DocumentFile(db.Model):
+    """A file the document downloads as (.docx of a template, .xlsx of a register), produced at sync."""
+
+    __tablename__ = "document_file"
+    __table_args__ = (CheckConstraint("format IN ('docx', 'xlsx')", name="format_known"),)
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), primary_key=True)
+    format: Mapped[str] = mapped_column(String(8), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
 
 
 class SearchMiss(db.Model):

@@ -20,7 +20,8 @@ from coe.extensions import db
 from coe.library import search as engine
 from coe.content.models import GovernanceGroup, GovernanceParameter
 from coe.content.pipeline import content_state, current_generation
-from coe.library.models import KIND_LABELS, KINDS, Document, DocumentCompetency, DocumentParameter, DocumentTag, SearchMiss
+from coe.library.models import (KIND_LABELS, KINDS, Document, DocumentCompetency, DocumentFile, DocumentParameter,
+                                DocumentTag, SearchMiss)
 from coe.registry import Offering, SearchChanges, SearchDocument, registry
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,26 @@ def get_document(kind: str, slug: str) -> Document:
     if doc is None:
         raise NotFound("There is no library document at this address. Try the search box or browse the library.")
     return doc
+
+
+FILE_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def file_formats(doc: Document) -> list[str]:
+    """The formats the document downloads as, besides its Markdown source."""
+    return list(db.session.scalars(select(DocumentFile.format).where(DocumentFile.document_id == doc.id)
+                                   .order_by(DocumentFile.format)))
+
+
+def get_document_file(kind: str, slug: str, fmt: str) -> DocumentFile:
+    file = db.session.scalar(select(DocumentFile).join(Document, Document.id == DocumentFile.document_id)
+                             .where(Document.kind == kind, Document.slug == slug, DocumentFile.format == fmt))
+    if file is None:
+        raise NotFound(f"This document does not download as .{fmt}.")
+    return file
 
 
 RELATED_WEIGHTS = {"competency": 2, "tag": 1, "link": 2}

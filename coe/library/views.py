@@ -51,6 +51,7 @@ def document(kind: str, slug: str):
     doc = services.get_document(_kind(kind), slug)
     return render_template(
         "library/document.html", doc=doc, related=services.related(doc), next_review=services.next_review(doc),
+        file_formats=services.file_formats(doc),
         review_due=services.review_due(doc), competency_names=competency_names(), kind_labels=KIND_LABELS,
         kind_titles=KIND_TITLES,
     )
@@ -62,6 +63,16 @@ def document_source(kind: str, slug: str):
     doc = services.get_document(_kind(kind), slug)
     return Response(doc.source, mimetype="text/markdown", headers={
         "Content-Disposition": f'attachment; filename="{doc.slug}.md"',
+        "X-Content-Type-Options": "nosniff",
+    })
+
+
+@bp.route("/library/<kind>/<slug>.<any(docx, xlsx):fmt>")
+def document_file(kind: str, slug: str, fmt: str):
+    policy.require(current_user, "library.read")
+    file = services.get_document_file(_kind(kind), slug, fmt)
+    return Response(file.content, mimetype=services.FILE_TYPES[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{slug}.{fmt}"',
         "X-Content-Type-Options": "nosniff",
     })
 

@@ -1,8 +1,8 @@
-"""owners, governance parameters, tags, framework references and evidence
+"""owners, governance parameters, tags, template files, framework references and evidence
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-26 14:37:00.667920
+Create Date: 2026-11-26 14:57:41.762888
 
 """
 from alembic import op
@@ -36,6 +36,15 @@ def upgrade():
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_governance_parameter'))
+    )
+    op.create_table('document_file',
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('format', sa.String(length=8), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.CheckConstraint("format IN ('docx', 'xlsx')", name=op.f('ck_document_file_format_known')),
+    sa.ForeignKeyConstraint(['document_id'], ['document.id'], name=op.f('fk_document_file_document_id_document'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('document_id', 'format', name=op.f('pk_document_file'))
     )
     op.create_table('document_parameter',
     sa.Column('document_id', sa.Integer(), nullable=False),
@@ -75,6 +84,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_document_parameter_parameter_key'))
 
     op.drop_table('document_parameter')
+    op.drop_table('document_file')
     op.drop_table('governance_parameter')
     op.drop_table('governance_group')
     op.drop_table('content_tag')
