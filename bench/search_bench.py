@@ -29,57 +29,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from coe import create_app  # noqa: E402
 from coe.extensions import db  # noqa: E402
 
-TAGS = ["risk", "planning", "scheduling", "governance", "agile", "cost", "reporting", "stakeholders",
-        "communication", "change", "quality", "closure", "initiation", "scope", "vendors", "teams"]
-COMPETENCIES = ["risk-management", "planning", "estimation", "governance", "communication",
-                "stakeholder-engagement", "agile-delivery", "cost-management"]
-
-
-def vocabulary() -> list[str]:
-    """The words of the real library, repeated as often as it uses them."""
-    words = []
-    for path in (ROOT / "content" / "library").rglob("*.md"):
-        body = path.read_text().split("\n---\n", 1)[-1]
-        words += [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]{2,}", body)]
-    return words
-
-
-def make_corpus(folder: Path, count: int, words: list[str], rng: random.Random) -> None:
-    shutil.copytree(ROOT / "content" / "competencies", folder / "competencies")
-    kinds = ["methodologies", "templates", "practices"]
-    for kind in kinds:
-        (folder / "library" / kind).mkdir(parents=True)
-    for n in range(count):
-        kind = kinds[n % 3]
-        title = " ".join(rng.choice(words) for _ in range(rng.randint(3, 6))).title()
-        paragraphs = []
-        written = 0
-        while written < 480:
-            length = rng.randint(40, 90)
-            paragraphs.append(" ".join(rng.choice(words) for _ in range(length)) + ".")
-            written += length
-        rows = "\n".join(f"| {rng.choice(words)} | {rng.choice(words)} {rng.choice(words)} |" for _ in range(3))
-        body = (f"## {rng.choice(words).title()} {rng.choice(words)}\n\n{paragraphs[0]}\n\n"
-                f"| Item | Detail |\n|---|---|\n{rows}\n\n" + "\n\n".join(paragraphs[1:]))
-        front = (f"---\ntitle: \"{title}\"\nsummary: \"{' '.join(rng.choice(words) for _ in range(14))}\"\n"
-                 f"tags: [{', '.join(rng.sample(TAGS, 2))}]\ncompetencies: [{rng.choice(COMPETENCIES)}]\n"
-                 f"owner: PMO Standards\nversion: \"1.0\"\nreviewed: 2026-06-01\nreview_every: 12\n---\n\n")
-        (folder / "library" / kind / f"doc-{n:05d}.md").write_text(front + body)
-
-
-def make_queries(words: list[str], count: int, rng: random.Random) -> list[str]:
-    distinct = sorted(set(words))
-    common = [w for w in distinct if words.count(w) >= 3] if len(distinct) < 5000 else distinct
-    return [" ".join(rng.choice(common) for _ in range(rng.randint(1, 3))) for _ in range(count)]
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+from corpus import make_corpus, make_queries, percentile, vocabulary  # noqa: E402
 
 
 def bench_coe(corpus: Path, work: Path, queries: list[str], warmup: list[str]) -> dict:
@@ -96,25 +51,27 @@ def bench_coe(corpus: Path, work: Path, queries: list[str], warmup: list[str]) -
         started = time.perf_counter()
         run_sync(str(corpus))
         full = time.perf_counter() - started
-        changed = corpus / "library" / "templates" / "doc-00001.md"
+        changed = next((corpus / "library" / "practices").glob("doc-*.md"))
         changed.write_text(changed.read_text() + "\n\nAn added closing paragraph about the wombat register.\n")
         started = time.perf_counter()
         report = run_sync(str(corpus))
         incremental = time.perf_counter() - started
         assert report.counts["documents updated"] == 1, report.counts
-        assert [h.ref for h in search(SearchInput(q="wombat")).hits] == ["templates/doc-00001"]
-        ix = search_index()
+        assert [h.ref for h in search(SearchInput(q="wombat")).hits] == [f"practices/{changed.stem}"]
+        from coe.library import search as engine
         from coe.library.search import SearchRequest
+
+        generation = search_index().current()
 
         latencies, facet_latencies, hits = [], [], 0
         for q in warmup:  # open the searcher, fill the OS cache; not the measured queries
-            ix.search(SearchRequest(q=q))
+            engine.search(generation, SearchRequest(q=q))
         for q in queries:
             started = time.perf_counter()
-            results = ix.search(SearchRequest(q=q, facets=False))
+            results = engine.search(generation, SearchRequest(q=q, facets=False))
             latencies.append((time.perf_counter() - started) * 1000)
             started = time.perf_counter()
-            ix.search(SearchRequest(q=q))
+            engine.search(generation, SearchRequest(q=q))
             facet_latencies.append((time.perf_counter() - started) * 1000)
             hits += len(results.hits)
         size = sum(p.stat().st_size for p in (work / "index").rglob("*") if p.is_file()) / 2**20
@@ -131,7 +88,7 @@ def bench_fts5(corpus: Path, work: Path, queries: list[str], warmup: list[str]) 
     for path in sorted((corpus / "library").rglob("*.md")):
         text = path.read_text()
         front, body = text.split("\n---\n", 1)
-        title = re.search(r'^title: "(.*)"$', front, re.MULTILINE).group(1)
+        title = re.search(r'^title: "?(.*?)"?$', front, re.MULTILINE).group(1)
         rows.append((path.stem, title, body))
     conn.executemany("INSERT INTO doc VALUES (?, ?, ?)", rows)
     conn.commit()
@@ -140,9 +97,10 @@ def bench_fts5(corpus: Path, work: Path, queries: list[str], warmup: list[str]) 
     sql = ("SELECT ref, title, snippet(doc, 2, '<mark>', '</mark>', ' … ', 24) FROM doc WHERE doc MATCH ? "
            "ORDER BY bm25(doc, 0, 3.0, 1.0) LIMIT 10")
     for q in warmup:
-        conn.execute(sql, (" ".join(f'"{w}"' for w in q.split()),)).fetchall()
+        conn.execute(sql, (" OR ".join(f'"{w}"' for w in q.split()),)).fetchall()
     for q in queries:
-        match = " ".join(f'"{w}"' for w in q.split())
+        # OR, as coe reads a query without operators: any of the words, more of them ranked higher.
+        match = " OR ".join(f'"{w}"' for w in q.split())
         started = time.perf_counter()
         found = conn.execute(sql, (match,)).fetchall()
         latencies.append((time.perf_counter() - started) * 1000)

@@ -281,7 +281,7 @@ def test_an_unexpected_failure_is_logged_and_answers_500(app, pm_client, monkeyp
     def failing(*args, **kwargs):
         raise RuntimeError("the disk went away")
 
-    monkeypatch.setattr(scoring, "_run", failing)
+    monkeypatch.setattr(scoring, "_top", failing)
     response = pm_client.get("/search?q=risk")
     assert response.status_code == 500
     assert "simplify" not in response.get_data(as_text=True)

@@ -36,7 +36,7 @@ def test_index_swap_while_a_reader_holds_the_old_generation(library, content_cop
         run_sync(str(content_copy))
         # The held searcher still answers from its generation...
         assert held.doc_count() == old_count
-        assert len(held.search(engine.parsing.Term("body", "wombat"))) == 0
+        assert len(held.search(engine.parsing.Term("content", "wombat"))) == 0
         # ...while new searches see the new one.
         assert refs("wombat") == ["templates/decision-log"]
         assert search_index().current() is not generation

@@ -17,7 +17,7 @@ from whoosh import qparser
 from whoosh.fields import Schema
 from whoosh.query import AndNot, Every, Not, NullQuery, Or, Phrase, Prefix, Query, Term, Wildcard
 
-from coe.library.search.analysis import ANALYZER, FIELD_BOOSTS, QUERY_FIELDS, STOP, TEXT_FIELDS, stem
+from coe.library.search.analysis import ANALYZER, CONTENT, FIELD_BOOSTS, QUERY_FIELDS, STOP, TEXT_FIELDS, stem
 from coe.library.search.results import QueryError
 
 MAX_LENGTH = 200
@@ -60,6 +60,11 @@ def is_strict(text: str) -> bool:
     return bool(STRICT.search(text))
 
 
+def spaced_words(text: str) -> list[str]:
+    """The meaningful words typed apart from each other (a hyphenated word is one word here)."""
+    return [w.lower() for w in STRICT.sub(" ", text).split() if w.isalpha() and w.lower() not in STOP and len(w) > 1]
+
+
 def meaningful_words(text: str) -> list[str]:
     """The words of ``text`` that search on, lower-cased, operators and stop words left out."""
     return [w.lower() for w in WORD.findall(STRICT.sub(" ", text)) if w.lower() not in STOP and len(w) > 1]
@@ -70,14 +75,15 @@ def parse(parsers: Parsers, reader, text: str, synonyms: Sequence[Sequence[str]]
     text = text.strip()[:MAX_LENGTH]
     strict = is_strict(text)
     parser = parsers.strict if strict else parsers.natural
-    query = _simplify(parser.parse(text, normalize=True))
+    searched = _join_hyphenated(text, reader)
+    query = _simplify(parser.parse(searched, normalize=True))
     words = meaningful_words(text)
     if query is None:
         return ParsedQuery(text, None, strict, words)
     query = _bound_wildcards(query, reader)
-    query = _expand_acronyms(query, text, synonyms)
+    query = _expand_acronyms(query, searched, synonyms)
     if not strict:
-        query = _add_alternatives(query, _compound_alternatives(reader, words) +
+        query = _add_alternatives(query, _compound_alternatives(reader, spaced_words(text)) +
                                   _spelled_out_acronyms(text, synonyms))
     relaxed = _relax(query) if strict else None
     return ParsedQuery(text, query, strict, words, relaxed)
@@ -172,44 +178,65 @@ def _expand_acronyms(query: Query, text: str, synonyms: Sequence[Sequence[str]])
     return _rewrite(query, expand)
 
 
-def _for_each_field(make: Callable[[str], Query]) -> Query:
-    return Or([make(name) for name in TEXT_FIELDS])
-
-
 def _spelled_out_acronyms(text: str, synonyms: Sequence[Sequence[str]]) -> list[Query]:
     """An expansion typed without quotes ("work breakdown structure") also finds its acronym."""
     lowered = " ".join(WORD.findall(text.lower()))
     found = []
     for acronym, expansion in synonyms:
         if re.search(rf"\b{re.escape(expansion)}\b", lowered):
-            found.append(_for_each_field(lambda name, a=acronym: Term(name, stem(a), boost=FIELD_BOOSTS[name])))
+            found.append(_in_every_field(lambda name, a=acronym: Term(name, stem(a), boost=FIELD_BOOSTS[name])))
     return found
+
+
+def _in_every_field(make: Callable[[str], Query]) -> Query:
+    return Or([make(name) for name in TEXT_FIELDS])
 
 
 def _known(reader, word_stem: str) -> bool:
     return any(reader.frequency(name, word_stem) for name in TEXT_FIELDS)
 
 
+HYPHENATED = re.compile(r"(?<![\w-])([^\W\d_]+)-([^\W\d_]+)(?![\w-])")
+
+
+def _join_hyphenated(text: str, reader) -> str:
+    """A typed hyphenated pair ("kick-off") searches for the one word the index holds it as ("kickoff").
+
+    The analyser splits "kick-off" into two words, which a query would look for apart; the index
+    also holds every hyphenated pair of the content joined, so the joined word finds "kick-off"
+    and "kickoff" alike, with one postings list instead of two. Quoted phrases keep their words.
+    """
+    parts = text.split('"')
+    for index in range(0, len(parts), 2):  # outside quotes
+        parts[index] = HYPHENATED.sub(
+            lambda m: m.group(1) + m.group(2) if _known(reader, stem((m.group(1) + m.group(2)).lower())) else m.group(0),
+            parts[index])
+    return '"'.join(parts)
+
+
 def _compound_alternatives(reader, words: list[str]) -> list[Query]:
     """"kick off", "kick-off" and "kickoff" find the same items.
 
-    Two words typed side by side also match the word they form ("kickoff"), and one word also
-    matches the phrase of two words it splits into ("kick off", and so "kick-off"), where the
-    content uses those words at all.
+    The index holds a hyphenated pair also as one word ("kick-off" as "kickoff"), and a typed
+    hyphenated pair searches for that word (``_join_hyphenated``). Here two words typed apart
+    also match the word they form, and a word the content never uses matches the phrase of two
+    words it splits into, where the content uses those.
     """
     found: list[Query] = []
     for first, second in itertools.pairwise(words):
         joined = stem(first + second)
         if _known(reader, joined):
-            found.append(_for_each_field(lambda name, j=joined: Term(name, j, boost=FIELD_BOOSTS[name])))
+            found.append(_in_every_field(lambda name, j=joined: Term(name, j, boost=FIELD_BOOSTS[name])))
     for word in words:
+        if _known(reader, stem(word)):
+            continue
         for cut in range(3, len(word) - 2):
             head, tail = word[:cut], word[cut:]
             pair = [stem(head), stem(tail)]
             if head in STOP or tail in STOP or min(len(part) for part in pair) < 3:
                 continue
             if all(_known(reader, part) for part in pair):
-                found.append(_for_each_field(lambda name, p=pair: Phrase(name, p, boost=FIELD_BOOSTS[name])))
+                found.append(_in_every_field(lambda name, p=pair: Phrase(name, p, boost=FIELD_BOOSTS[name])))
     return found
 
 
@@ -295,14 +322,12 @@ def coverage(searcher, words: list[str], docnum: int | None) -> int:
     count = 0
     for word in words:
         word_stem = stem(word)
-        for name in TEXT_FIELDS:
-            if not searcher.reader().frequency(name, word_stem):
-                continue
-            matcher = Term(name, word_stem).matcher(searcher)
-            matcher.skip_to(docnum)
-            if matcher.is_active() and matcher.id() == docnum:
-                count += 1
-                break
+        if not searcher.reader().frequency(CONTENT, word_stem):
+            continue
+        matcher = Term(CONTENT, word_stem).matcher(searcher)
+        matcher.skip_to(docnum)
+        if matcher.is_active() and matcher.id() == docnum:
+            count += 1
     return count
 
 

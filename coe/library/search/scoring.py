@@ -1,37 +1,62 @@
-"""Running a query: Whoosh ranks (BM25F), one pass also records every match for the counts and facets."""
+"""Running a query: Whoosh ranks the top N (BM25F, skipping what cannot rank); the counts and facets come from the matches."""
 
 from __future__ import annotations
 
+import numpy as np
 from whoosh import collectors
-from whoosh.query import And, Every, Query, Term
+from whoosh.query import And, Every, Or, Phrase, Query, Term
 
 from coe.library.search import parsing, snippets
+from coe.library.search.analysis import content_prefix
 from coe.library.search.results import Hit, SearchRequest, SearchResults
 from coe.library.search.storage import Generation
 
 
-class _RecordingCollector(collectors.WrappingCollector):
-    """Pass every match to Whoosh's top-N collector, and remember each one's document number.
-
-    The counts and facets need every match, so the top-N collector runs without its
-    block-quality skipping (``usequality=False``); the ranking is Whoosh's own.
-    """
-
-    def prepare(self, top_searcher, q, context):
-        super().prepare(top_searcher, q, context)
-        self.docnums: list[int] = []
-
-    def collect(self, sub_docnum):
-        self.docnums.append(self.child.offset + sub_docnum)
-        return self.child.collect(sub_docnum)
-
-
-def _run(searcher, query: Query, allow: Query | None, limit: int) -> tuple[list[tuple[float, int]], list[int]]:
-    """Return the top ``limit`` (score, docnum) pairs, best first, and every matching docnum."""
-    recorder = _RecordingCollector(collectors.TopCollector(limit=limit, usequality=False))
-    collector = collectors.FilterCollector(recorder, allow=allow) if allow is not None else recorder
+def _top(searcher, query: Query, allow: Query | None, limit: int) -> list[tuple[float, int]]:
+    """The top ``limit`` (score, docnum) pairs, best first: Whoosh's collector, which skips the
+    blocks of postings that cannot rank."""
+    collector = collectors.TopCollector(limit=limit)
+    if allow is not None:
+        collector = collectors.FilterCollector(collector, allow=allow)
     searcher.search_with_collector(query, collector)
-    return recorder.child.results().top_n, recorder.docnums
+    return collector.results().top_n
+
+
+def _is_union(query: Query) -> bool:
+    """Whether ``query`` matches exactly the items that match any of its leaves (only OR above them)."""
+    if query.is_leaf():
+        return isinstance(query, (Term, Phrase))
+    return isinstance(query, Or) and all(_is_union(child) for child in query.children())
+
+
+def _matched(generation: Generation, searcher, query: Query, allow: Query | None) -> np.ndarray:
+    """Every item ``query`` matches, without scoring, as a boolean mask over the items: for the total and facets.
+
+    A question is an OR of words, so its matches are the union of the words' postings (kept
+    by the generation once read); any other query goes through Whoosh's own matcher
+    (``docs_for_query``). Deleted items (replaced by a later change) are left out.
+    """
+    reader = searcher.reader()
+    matched = np.zeros(reader.doc_count_all(), dtype=bool)
+    if _is_union(query):
+        for leaf in query.leaves():
+            if isinstance(leaf, Term):
+                matched[generation.term_docs(searcher, leaf.fieldname, _bytes(reader, leaf))] = True
+            else:
+                matched[list(searcher.docs_for_query(leaf))] = True
+        if reader.has_deletions():
+            matched[[docnum for docnum in range(matched.size) if reader.is_deleted(docnum)]] = False
+    else:
+        matched[list(searcher.docs_for_query(query))] = True
+    if allow is not None:
+        allowed = np.zeros_like(matched)
+        allowed[list(searcher.docs_for_query(allow))] = True
+        matched &= allowed
+    return matched
+
+
+def _bytes(reader, term: Term) -> bytes:
+    return reader.schema[term.fieldname].to_bytes(term.text)
 
 
 def _filters(request: SearchRequest) -> Query | None:
@@ -51,32 +76,32 @@ def search(generation: Generation, request: SearchRequest) -> SearchResults:
         if parsed.query is None and allow is None:
             return SearchResults(0, 1, 0)
         query = parsed.query or Every()
-        limit = max(1, request.page) * request.per_page
-        top, matched = _run(searcher, query, allow, limit)
+        matched = _matched(generation, searcher, query, allow)
         relaxed = False
-        if not matched and parsed.relaxed is not None:
-            top, matched = _run(searcher, parsed.relaxed, allow, limit)
-            relaxed = bool(matched)
+        if not matched.any() and parsed.relaxed is not None:
             query = parsed.relaxed
-        total = len(matched)
+            matched = _matched(generation, searcher, query, allow)
+            relaxed = bool(matched.any())
+        total = int(matched.sum())
         pages = -(-total // request.per_page)
         page = min(max(1, request.page), max(pages, 1))
-        if page * request.per_page > limit:  # the page asked for was past the end
-            top, _ = _run(searcher, query, allow, page * request.per_page)
+        top = _top(searcher, query, allow, page * request.per_page) if total else []
         shown = [docnum for _score, docnum in top[(page - 1) * request.per_page:page * request.per_page]]
-        leaves = snippets.body_leaves(query)
+        tokens = snippets.page_tokens(searcher, snippets.body_leaves(query), shown)
         hits = []
         for docnum in shown:
             fields = searcher.stored_fields(docnum)
+            prefix = len(content_prefix(fields["title"], fields["summary"]))
             hits.append(Hit(fields["ref"], fields["kind"], fields["title"], fields["summary"],
-                            snippets.snippet(searcher, docnum, fields["body"], leaves),
+                            snippets.snippet(fields["content"], prefix, tokens[docnum]),
                             [tag for tag in fields["tag"].split(",") if tag]))
         results = SearchResults(total=total, page=page, pages=pages, hits=hits, relaxed=relaxed)
         if parsed.query is not None:
             results.suggestion = _suggestion(generation, searcher, parsed, allow,
                                              top[0][1] if top and not relaxed else None)
         if request.facets:
-            results.kind_counts, results.tag_counts = _facets(generation.facet_rows(searcher), matched)
+            kinds, tags = generation.facets(searcher).count(matched)
+            results.kind_counts, results.tag_counts = _sorted(kinds), _sorted(tags)
         return results
 
 
@@ -91,23 +116,12 @@ def _suggestion(generation: Generation, searcher, parsed: parsing.ParsedQuery, a
     again = parsing.parse(generation.parsers, searcher.reader(), corrected)
     if again.query is None:
         return None
-    top, _ = _run(searcher, again.query, allow, 1)
+    top = _top(searcher, again.query, allow, 1)
     if not top:
         return None
     before = parsing.coverage(searcher, parsed.words, best)
     after = parsing.coverage(searcher, again.words, top[0][1])
     return corrected if after > before else None
-
-
-def _facets(rows: list[tuple[str, tuple[str, ...]]], docnums: list[int]) -> tuple[dict[str, int], dict[str, int]]:
-    kinds: dict[str, int] = {}
-    tags: dict[str, int] = {}
-    for docnum in docnums:
-        kind, doc_tags = rows[docnum]
-        kinds[kind] = kinds.get(kind, 0) + 1
-        for tag in doc_tags:
-            tags[tag] = tags.get(tag, 0) + 1
-    return _sorted(kinds), _sorted(tags)
 
 
 def _sorted(counts: dict[str, int]) -> dict[str, int]:

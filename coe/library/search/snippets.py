@@ -18,7 +18,9 @@ from itertools import groupby
 from whoosh import highlight
 from whoosh.query import AndNot, Not, Phrase, Term
 
-FIELD = "body"
+from coe.library.search.analysis import CONTENT
+
+FIELD = CONTENT
 TOP_FRAGMENTS = 2
 FRAGMENTER = highlight.PinpointFragmenter(maxchars=220, surround=80, autotrim=True)
 FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
@@ -27,7 +29,7 @@ ORDER = highlight.FIRST
 
 
 def body_leaves(query) -> list:
-    """The body-field leaves of ``query`` (terms and phrases), outside NOT: excluded words are not marked."""
+    """The content-field leaves of ``query`` (terms and phrases), outside NOT: excluded words are not marked."""
     return [leaf for leaf in _wanted_leaves(query) if leaf.field() == FIELD and isinstance(leaf, (Term, Phrase))]
 
 
@@ -43,39 +45,58 @@ def _wanted_leaves(query):
             yield from _wanted_leaves(child)
 
 
-def _matches(searcher, leaf, docnum: int) -> bool:
-    matcher = leaf.matcher(searcher)
-    if not matcher.is_active():
-        return False
-    matcher.skip_to(docnum)
-    return matcher.is_active() and matcher.id() == docnum
+def _walk(matcher, docnums: list[int]):
+    """Yield the docnums (ascending) at which ``matcher`` stands, skipping forward once through them."""
+    for docnum in docnums:
+        if not matcher.is_active():
+            return
+        if matcher.id() < docnum:
+            matcher.skip_to(docnum)
+            if not matcher.is_active():
+                return
+        if matcher.id() == docnum:
+            yield docnum
 
 
-def matched_terms(searcher, leaves: list, docnum: int) -> list[bytes]:
-    """The words that matched in item ``docnum``: those of each term or phrase of the query found in it.
+def page_words(searcher, leaves: list, docnums: list[int]) -> dict[int, set[bytes]]:
+    """For each item of a page, the query's words that matched in it.
 
-    This is what Whoosh records per matching item when asked for ``terms=True`` (less the words
-    of phrases that did not match), computed here for the hits shown only.
+    A word counts where its term, or the phrase it belongs to, matched in the item: what Whoosh
+    records per matching item when asked for ``terms=True``, less the words of phrases that did
+    not match. Each term's postings are read once for the whole page, walking forward through it.
     """
+    order = sorted(set(docnums))
     field = searcher.schema[FIELD]
-    terms: set[bytes] = set()
+    words: dict[int, set[bytes]] = {docnum: set() for docnum in order}
     for leaf in leaves:
-        if _matches(searcher, leaf, docnum):
-            terms.update(field.to_bytes(text) for _name, text in leaf.terms(phrases=True))
-    return sorted(terms)
+        if isinstance(leaf, Term):
+            btext = field.to_bytes(leaf.text)
+            if not searcher.reader().frequency(FIELD, btext):
+                continue
+            for docnum in _walk(searcher.postings(FIELD, btext), order):
+                words[docnum].add(btext)
+        else:
+            for docnum in _walk(leaf.matcher(searcher), order):
+                words[docnum].update(field.to_bytes(word) for word in leaf.words)
+    return words
 
 
-def matched_tokens(searcher, docnum: int, terms: list[bytes]) -> list[highlight.Token]:
-    """Read from the postings where each term occurs in item ``docnum``: (start, end) characters."""
-    tokens = []
-    for term in terms:
-        matcher = searcher.postings(FIELD, term)
-        matcher.skip_to(docnum)
-        if not matcher.is_active() or matcher.id() != docnum:
-            continue
-        word = term.decode("utf-8")
-        for pos, start, end in matcher.value_as("characters"):
-            tokens.append(highlight.Token(text=word, pos=pos, startchar=start, endchar=end))
+def page_tokens(searcher, leaves: list, docnums: list[int]) -> dict[int, list[highlight.Token]]:
+    """For each item of a page, where its matched words stand: Tokens with start and end characters."""
+    words = page_words(searcher, leaves, docnums)
+    order = sorted(words)
+    wanted = sorted({term for found in words.values() for term in found})
+    tokens: dict[int, list[highlight.Token]] = {docnum: [] for docnum in order}
+    for btext in wanted:
+        word = btext.decode("utf-8")
+        matcher = searcher.postings(FIELD, btext)
+        for docnum in _walk(matcher, [d for d in order if btext in words[d]]):
+            tokens[docnum].extend(highlight.Token(text=word, pos=pos, startchar=start, endchar=end)
+                                  for pos, start, end in matcher.value_as("characters"))
+    return {docnum: _dedupe(found) for docnum, found in tokens.items()}
+
+
+def _dedupe(tokens: list[highlight.Token]) -> list[highlight.Token]:
     tokens.sort(key=lambda token: token.startchar)
     # Where two terms start at one character, keep the longer, as Whoosh does.
     return [max(group, key=lambda t: t.endchar - t.startchar) for _, group in groupby(tokens, lambda t: t.startchar)]
@@ -89,7 +110,13 @@ def fragments_html(text: str, tokens: list[highlight.Token]) -> str:
     return FORMATTER.format(highlight.top_fragments(fragments, TOP_FRAGMENTS, SCORER, ORDER))
 
 
-def snippet(searcher, docnum: int, text: str, leaves: list) -> str:
-    """The snippet shown under a hit: its marked fragments, block boundaries shown as " · "."""
-    marked = fragments_html(text, matched_tokens(searcher, docnum, matched_terms(searcher, leaves, docnum)))
+def snippet(content: str, prefix_length: int, tokens: list[highlight.Token]) -> str:
+    """The snippet shown under a hit: fragments of its text (not the title and summary that start
+    its content field), matched words marked, block boundaries shown as " · "."""
+    shifted = []
+    for token in tokens:
+        if token.startchar >= prefix_length:
+            shifted.append(highlight.Token(text=token.text, pos=token.pos, startchar=token.startchar - prefix_length,
+                                           endchar=token.endchar - prefix_length))
+    marked = fragments_html(content[prefix_length:], shifted)
     return " · ".join(part.strip() for part in marked.split("\n") if part.strip())

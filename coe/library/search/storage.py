@@ -25,18 +25,21 @@ import secrets
 import shutil
 import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from whoosh import index
 
-from coe.library.search.analysis import make_schema, make_vocabulary_schema
+from coe.library.search.analysis import content_of, make_schema, make_vocabulary_schema
 from coe.library.search.parsing import Parsers
 from coe.library.search.results import IndexUnavailable
 from coe.registry import SearchChanges, SearchDocument
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 11
 POINTER = "CURRENT"
 VOCABULARY = "vocab"
 _WORD = re.compile(r"[a-z]{3,}")
@@ -44,7 +47,8 @@ _WORD = re.compile(r"[a-z]{3,}")
 
 def _fields(doc: SearchDocument) -> dict:
     return {
-        "ref": doc.ref, "kind": doc.kind, "title": doc.title, "summary": doc.summary, "body": doc.text,
+        "ref": doc.ref, "kind": doc.kind, "title": doc.title, "summary": doc.summary,
+        "content": content_of(doc.title, doc.summary, doc.text),
         "tag": ",".join(doc.tags), "competency": ",".join(doc.competencies),
         "facets": f"{doc.kind}|{','.join(doc.tags)}".encode(),
     }
@@ -68,13 +72,46 @@ def _open_index(folder: Path, indexname: str | None = None):
     raise IndexUnavailable(f"The search index cannot be opened ({failure}).")
 
 
+# How many postings (document numbers) a generation keeps in memory at most: 4 MiB of them.
+TERM_CACHE_POSTINGS = 1 << 20
+
+
+@dataclass(frozen=True)
+class Facets:
+    """Every item's kind and tags as arrays, so that counting them over a match is array arithmetic."""
+
+    kinds: list[str]
+    kind_of: np.ndarray  # item -> index into kinds
+    tags: list[str]
+    has_tag: np.ndarray  # tags x items, True where the item carries the tag
+
+    @classmethod
+    def of(cls, rows: list[tuple[str, list[str]]]) -> Facets:
+        kinds = sorted({kind for kind, _ in rows})
+        tags = sorted({tag for _, item_tags in rows for tag in item_tags})
+        kind_index, tag_index = {k: n for n, k in enumerate(kinds)}, {t: n for n, t in enumerate(tags)}
+        has_tag = np.zeros((len(tags), len(rows)), dtype=bool)
+        for docnum, (_kind, item_tags) in enumerate(rows):
+            for tag in item_tags:
+                has_tag[tag_index[tag], docnum] = True
+        kind_of = np.array([kind_index[kind] for kind, _ in rows], dtype=np.int16)
+        return cls(kinds, kind_of, tags, has_tag)
+
+    def count(self, matched: np.ndarray) -> tuple[dict[str, int], dict[str, int]]:
+        """Count the kinds and tags of the matched items (a boolean mask over all items)."""
+        kinds = np.bincount(self.kind_of[matched], minlength=len(self.kinds))
+        tags = self.has_tag[:, matched].sum(axis=1) if len(self.tags) else []
+        return ({k: int(n) for k, n in zip(self.kinds, kinds) if n},
+                {t: int(n) for t, n in zip(self.tags, tags) if n})
+
+
 class Generation:
     """One open generation, shared by every thread of the process.
 
     Whoosh searchers are not documented as safe to share between threads, so each request
     borrows one from a pool and gives it back; the pool grows to the number of threads that
     search at once. What a generation reads once (the parsers, the vocabulary, the facet
-    column) is read once for all threads.
+    column, common words' postings) is read once for all threads.
     """
 
     def __init__(self, name: str, folder: Path):
@@ -84,7 +121,9 @@ class Generation:
         self.parsers = Parsers.for_schema(self._index.schema)
         self._idle: queue.SimpleQueue = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._facets: list[tuple[str, tuple[str, ...]]] | None = None
+        self._facets: Facets | None = None
+        self._term_docs: OrderedDict[tuple[str, bytes], np.ndarray] = OrderedDict()
+        self._term_docs_size = 0
 
     @contextmanager
     def searcher(self) -> Iterator:
@@ -97,19 +136,41 @@ class Generation:
         finally:
             self._idle.put(searcher)
 
-    def facet_rows(self, searcher) -> list[tuple[str, tuple[str, ...]]]:
-        """(kind, tags) of every item by document number, read from the facet column once."""
+    def facets(self, searcher) -> Facets:
+        """Kinds and tags of every item by document number, read from the facet column once."""
         if self._facets is None:
             with self._lock:
                 if self._facets is None:
-                    rows: list[tuple[str, tuple[str, ...]]] = []
+                    rows: list[tuple[str, list[str]]] = []
                     for leaf, _offset in searcher.leaf_searchers():
                         column = leaf.reader().column_reader("facets")
                         for docnum in range(leaf.reader().doc_count_all()):
                             kind, _, tags = column[docnum].decode().partition("|")
-                            rows.append((kind, tuple(tag for tag in tags.split(",") if tag)))
-                    self._facets = rows
+                            rows.append((kind, [tag for tag in tags.split(",") if tag]))
+                    self._facets = Facets.of(rows)
         return self._facets
+
+    def term_docs(self, searcher, fieldname: str, btext: bytes) -> np.ndarray:
+        """The document numbers of a term's postings (deleted ones included), read once and kept.
+
+        A common word's postings cover most of the library; reading them for every question
+        that uses the word would cost more than all the rest of the search.
+        """
+        key = (fieldname, btext)
+        with self._lock:
+            found = self._term_docs.get(key)
+            if found is not None:
+                self._term_docs.move_to_end(key)
+                return found
+        docs = np.fromiter(searcher.postings(fieldname, btext).all_ids(), dtype=np.int32) \
+            if searcher.reader().frequency(fieldname, btext) else np.empty(0, dtype=np.int32)
+        with self._lock:
+            self._term_docs[key] = docs
+            self._term_docs_size += docs.size
+            while self._term_docs_size > TERM_CACHE_POSTINGS and len(self._term_docs) > 1:
+                _key, dropped = self._term_docs.popitem(last=False)
+                self._term_docs_size -= dropped.size
+        return docs
 
     def doc_count(self) -> int:
         return self._index.doc_count()
