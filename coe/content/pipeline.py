@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask import g
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -113,6 +114,7 @@ def run_sync(root: str | Path) -> SyncReport:
         db.session.rollback()
         raise
     db.session.commit()
+    g.pop("coe_content_generation", None)  # the generation this request had read has moved on
     for listener in registry().sync_listeners:
         listener(report.generation)
     return report

@@ -27,12 +27,12 @@ class Document(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     slug: Mapped[str] = mapped_column(String(120))
     path: Mapped[str] = mapped_column(String(300))
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200), index=True)
     summary: Mapped[str] = mapped_column(String(400))
     owner: Mapped[str] = mapped_column(String(120))  # the role that keeps it current
     owner_name: Mapped[str] = mapped_column(String(120), default="", server_default="")  # the person in it
     version: Mapped[str] = mapped_column(String(40))
-    reviewed: Mapped[date] = mapped_column(Date)
+    reviewed: Mapped[date] = mapped_column(Date, index=True)
     review_every: Mapped[int] = mapped_column(Integer, default=12)
     source: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)

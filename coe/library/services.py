@@ -19,6 +19,7 @@ from coe.errors import NotFound
 from coe.extensions import db
 from coe.library import search as engine
 from coe.content.models import GovernanceGroup, GovernanceParameter
+from coe.content.cache import per_generation
 from coe.content.pipeline import content_state, current_generation
 from coe.library.models import (KIND_LABELS, KINDS, Document, DocumentCompetency, DocumentFile, DocumentParameter,
                                 DocumentTag, SearchMiss)
@@ -97,18 +98,12 @@ def _filtered(stmt, kind: str, tag: str, competency: str, document_id=Document.i
     return stmt
 
 
-def browse(params: BrowseInput = BrowseInput()) -> Browse:
-    """One page of live documents, filtered and sorted, with each facet counted in SQL."""
-    kind, tag, competency = params.kind, params.tag, params.competency
+@per_generation()
+def _facet_counts(kind: str, tag: str, competency: str) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """Live documents per kind, tag and competency under the filters (each facet ignoring its own filter)."""
     live = Document.archived_at.is_(None)
     kind_counts = dict(db.session.execute(
         _filtered(select(Document.kind, func.count()).where(live), "", tag, competency).group_by(Document.kind)).all())
-    total = kind_counts.get(kind, 0) if kind else sum(kind_counts.values())
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, params.page), pages)
-    stmt = _filtered(_live(), kind, tag, competency).options(selectinload(Document.tags))
-    documents = list(db.session.scalars(stmt.order_by(*SORTS.get(params.sort, SORTS["title"]))
-                                        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
     tag_counts = dict(db.session.execute(
         _filtered(select(DocumentTag.tag, func.count()).join(Document, Document.id == DocumentTag.document_id)
                   .where(live), kind, "", competency, DocumentTag.document_id)
@@ -118,8 +113,20 @@ def browse(params: BrowseInput = BrowseInput()) -> Browse:
                   .join(Document, Document.id == DocumentCompetency.document_id).where(live),
                   kind, tag, "", DocumentCompetency.document_id)
         .group_by(DocumentCompetency.competency_code).order_by(DocumentCompetency.competency_code)).all())
-    return Browse(documents, total, page, pages, {k: kind_counts.get(k, 0) for k in KINDS}, tag_counts,
-                  competency_counts, recent_documents())
+    return {k: kind_counts.get(k, 0) for k in KINDS}, tag_counts, competency_counts
+
+
+def browse(params: BrowseInput = BrowseInput()) -> Browse:
+    """One page of live documents, filtered and sorted, with each facet counted (once per content generation)."""
+    kind, tag, competency = params.kind, params.tag, params.competency
+    kind_counts, tag_counts, competency_counts = _facet_counts(kind, tag, competency)
+    total = kind_counts.get(kind, 0) if kind else sum(kind_counts.values())
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, params.page), pages)
+    stmt = _filtered(_live(), kind, tag, competency).options(selectinload(Document.tags))
+    documents = list(db.session.scalars(stmt.order_by(*SORTS.get(params.sort, SORTS["title"]))
+                                        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    return Browse(documents, total, page, pages, kind_counts, tag_counts, competency_counts, recent_documents())
 
 
 def get_document(kind: str, slug: str) -> Document:
@@ -154,20 +161,40 @@ def get_document_file(kind: str, slug: str, fmt: str) -> DocumentFile:
 RELATED_WEIGHTS = {"competency": 2, "tag": 1, "link": 2}
 
 
-def related(doc: Document, limit: int = 5) -> list[Document]:
-    """Live documents sharing the most competencies, tags and links with ``doc``, ranked and limited in SQL."""
+@dataclass(frozen=True)
+class Related:
+    kind: str
+    slug: str
+    title: str
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+
+def related(doc: Document, limit: int = 5) -> list[Related]:
+    """Live documents sharing the most competencies, tags and links with ``doc`` (once per content generation)."""
+    return _related(doc.id, tuple(doc.competency_codes), tuple(doc.tag_names), tuple(doc.links), limit)
+
+
+@per_generation(maxsize=2048)
+def _related(doc_id: int, codes: tuple[str, ...], tags: tuple[str, ...], links: tuple[str, ...],
+             limit: int) -> list[Related]:
+    """Rank the candidates in SQL: 2 points per shared competency or link, 1 per shared tag."""
     shared = union_all(
         select(DocumentCompetency.document_id.label("id"), literal(RELATED_WEIGHTS["competency"]).label("weight"))
-        .where(DocumentCompetency.competency_code.in_(doc.competency_codes)),
+        .where(DocumentCompetency.competency_code.in_(codes)),
         select(DocumentTag.document_id.label("id"), literal(RELATED_WEIGHTS["tag"]).label("weight"))
-        .where(DocumentTag.tag.in_(doc.tag_names)),
+        .where(DocumentTag.tag.in_(tags)),
         select(Document.id.label("id"), literal(RELATED_WEIGHTS["link"]).label("weight"))
-        .where(tuple_(Document.kind, Document.slug).in_([tuple(ref.split("/", 1)) for ref in doc.links] or [("", "")])),
+        .where(tuple_(Document.kind, Document.slug).in_([tuple(ref.split("/", 1)) for ref in links] or [("", "")])),
     ).subquery()
     ranked = (select(shared.c.id, func.sum(shared.c.weight).label("score"))
-              .where(shared.c.id != doc.id).group_by(shared.c.id).subquery())
-    return list(db.session.scalars(
-        _live().join(ranked, ranked.c.id == Document.id).order_by(ranked.c.score.desc(), Document.title).limit(limit)))
+              .where(shared.c.id != doc_id).group_by(shared.c.id).subquery())
+    rows = db.session.execute(
+        select(Document.kind, Document.slug, Document.title).join(ranked, ranked.c.id == Document.id)
+        .where(Document.archived_at.is_(None)).order_by(ranked.c.score.desc(), Document.title).limit(limit))
+    return [Related(*row) for row in rows]
 
 
 def documents_needing_review(today: dt.date | None = None) -> list[tuple[Document, dt.date]]:
@@ -200,7 +227,12 @@ def documents_for_competencies(codes: list[str]) -> dict[str, list[Offering]]:
 
 
 def document_counts_for_competencies(codes: list[str]) -> dict[str, int]:
-    """How many live documents build each competency."""
+    """How many live documents build each competency (once per content generation)."""
+    return _document_counts(tuple(codes))
+
+
+@per_generation()
+def _document_counts(codes: tuple[str, ...]) -> dict[str, int]:
     return dict(db.session.execute(
         select(DocumentCompetency.competency_code, func.count())
         .join(Document, Document.id == DocumentCompetency.document_id)

@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-26 14:57:41.762888
+Create Date: 2026-11-26 16:04:38.147516
 
 """
 from alembic import op
@@ -65,11 +65,15 @@ def upgrade():
 
     with op.batch_alter_table('document', schema=None) as batch_op:
         batch_op.add_column(sa.Column('owner_name', sa.String(length=120), server_default='', nullable=False))
+        batch_op.create_index(batch_op.f('ix_document_reviewed'), ['reviewed'], unique=False)
+        batch_op.create_index(batch_op.f('ix_document_title'), ['title'], unique=False)
 
 
 
 def downgrade():
     with op.batch_alter_table('document', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_document_title'))
+        batch_op.drop_index(batch_op.f('ix_document_reviewed'))
         batch_op.drop_column('owner_name')
 
     with op.batch_alter_table('competency_level', schema=None) as batch_op:
