@@ -64,8 +64,11 @@ def register_extensions(app: Flask) -> None:
     from coe.extensions import bootstrap, configure_sqlite, csrf, db, limiter, login_manager, migrate
     from coe.registry import init_registry
 
+    from coe import mail, tasks  # noqa: F401 - mail's model joins the metadata
+
     init_registry(app)
     db.init_app(app)
+    tasks.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", configure_sqlite)
@@ -133,7 +136,7 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject_helpers():
         return {"can": lambda action, target=None: policy.can(current_user, action, target),
-                "role_profile_title": role_profile_title}
+                "role_profile_title": role_profile_title, "role_profiles": registry().role_profiles}
 
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")

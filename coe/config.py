@@ -80,6 +80,15 @@ def from_environment(instance_path: str, environ: os._Environ | dict | None = No
         # How many reverse proxies (load balancer, nginx) sit in front and set X-Forwarded-*.
         "COE_TRUSTED_PROXIES": int(env.get("COE_TRUSTED_PROXIES", "0") or 0),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # The site's public address, for links in mail and in CLI output (requests use their own host).
+        "COE_BASE_URL": env.get("COE_BASE_URL") or None,
+        # Mail (invitations, password resets, notifications); without a host nothing is sent.
+        "COE_SMTP_HOST": env.get("COE_SMTP_HOST") or None,
+        "COE_SMTP_PORT": int(env.get("COE_SMTP_PORT") or 587),
+        "COE_SMTP_USER": env.get("COE_SMTP_USER") or None,
+        "COE_SMTP_PASSWORD": env.get("COE_SMTP_PASSWORD") or None,
+        "COE_SMTP_FROM": env.get("COE_SMTP_FROM") or "coe@localhost",
+        "COE_SMTP_SECURITY": (env.get("COE_SMTP_SECURITY") or "starttls").lower(),
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

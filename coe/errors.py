@@ -104,6 +104,8 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
+        # Whatever the failed operation flushed must not be committed by anything later.
+        db.session.rollback()
         return error_response(error.status, error.message)
 
     @app.errorhandler(CSRFError)

@@ -282,3 +282,19 @@ def content_copy(tmp_path):
     target = tmp_path / "content"
     shutil.copytree(CONTENT, target)
     return target
+
+
+@pytest.fixture
+def mail_server():
+    """A real SMTP server (aiosmtpd) on a free port; its ``inbox`` keeps the messages that arrive."""
+    from tests.mail_server import MailServer
+
+    with MailServer() as server:
+        yield server
+
+
+@pytest.fixture
+def mailing_app(app, mail_server):
+    """The test app, sending mail through the test SMTP server."""
+    app.config.update(mail_server.config)
+    return app

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from coe.auth.passwords import MAX_LENGTH, MIN_LENGTH
+from coe.auth.people import EMAIL_MAX, NAME_MAX, time_zone_names
 
 PASSWORD_LENGTH = Length(min=MIN_LENGTH, max=MAX_LENGTH,
                          message=f"Use {MIN_LENGTH} to {MAX_LENGTH} characters; a few unrelated words make a strong password.")
@@ -25,11 +26,22 @@ class ConfirmForm(FlaskForm):
     """A form with nothing but its CSRF token, for POST-only actions such as logout."""
 
 
+def time_zone_choices() -> list[str]:
+    """Every time zone, for the searchable list beside the time zone field."""
+    return sorted(time_zone_names())
+
+
+TIME_ZONE_HELP = "Start typing a city (Berlin, New York) and pick your zone from the list."
+
+
 class ProfileForm(FlaskForm):
-    display_name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    time_zone = StringField("Time zone", validators=[DataRequired(), Length(max=64)],
-                            description="An IANA name such as Europe/Berlin or America/New_York.")
+    # The rules (length, control characters, known zones) are the person validator's: see coe.auth.people.
+    display_name = StringField("Name", render_kw={"maxlength": NAME_MAX, "autocomplete": "name"})
+    time_zone = StringField("Time zone", description=TIME_ZONE_HELP,
+                            render_kw={"list": "time-zones", "autocomplete": "off"})
     save_profile = SubmitField("Save profile")
+
+    choices: list[str] = []
 
 
 class ChangePasswordForm(FlaskForm):
@@ -48,24 +60,25 @@ class ChangePasswordForm(FlaskForm):
 
 
 class PersonForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    display_name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    # The rules are the person validator's (coe.auth.people), shared with the CSV import and the CLI.
+    email = EmailField("Email", render_kw={"maxlength": EMAIL_MAX})
+    display_name = StringField("Name", render_kw={"maxlength": NAME_MAX})
     team_id = SelectField("Team", coerce=int)
     role_profile = SelectField("Role profile")
-    time_zone = StringField("Time zone", default="UTC", validators=[DataRequired(), Length(max=64)])
+    time_zone = StringField("Time zone", default="UTC", description=TIME_ZONE_HELP,
+                            render_kw={"list": "time-zones", "autocomplete": "off"})
     is_mentor = BooleanField("Mentor")
     is_admin = BooleanField("Admin")
     led_team_ids = SelectMultipleField("Leads these teams", coerce=int)
-    password = PasswordField(
-        "Set a password", validators=[Optional(), PASSWORD_LENGTH],
-        description="Leave empty to keep the current one. Setting it signs the person out everywhere.",
-        render_kw={"autocomplete": "new-password"},
-    )
+    invite = BooleanField("Send an invitation: a one-time link to set a password, valid 7 days", default=True)
 
-    def fill_choices(self, teams, profiles) -> None:
+    choices: list[str] = []
+
+    def fill_choices(self, teams, profiles, zones: list[str]) -> None:
         self.team_id.choices = [(0, "— no team —")] + [(team.id, team.name) for team in teams]
         self.led_team_ids.choices = [(team.id, team.name) for team in teams]
-        self.role_profile.choices = [("", "— none —")] + list(profiles)
+        self.role_profile.choices = [("", "— none —")] + [(code, title) for code, title in profiles]
+        self.choices = zones
 
 
 class TeamForm(FlaskForm):
@@ -76,3 +89,18 @@ class TeamForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField("CSV file", validators=[FileRequired(), FileAllowed(["csv", "txt"], "Upload a .csv file.")])
+    invite = BooleanField("Invite them: each gets a one-time link to set a password, valid 7 days", default=True)
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)], render_kw={"autocomplete": "username"})
+
+
+class SetPasswordForm(FlaskForm):
+    new_password = PasswordField(
+        "New password", validators=[DataRequired(), PASSWORD_LENGTH],
+        description=f"{MIN_LENGTH} to {MAX_LENGTH} characters; a few unrelated words make a strong password.",
+        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Repeat the new password",
+                            validators=[DataRequired(), EqualTo("new_password", "The two passwords differ.")],
+                            render_kw={"autocomplete": "new-password"})

@@ -100,3 +100,22 @@ class Person(db.Model):
     def __repr__(self) -> str:
         return f"<Person {self.email!r}>"
 
+
+
+class SignInLink(db.Model):
+    """A one-time link to set a password; only the hash of its secret is kept."""
+
+    __tablename__ = "sign_in_link"
+    __table_args__ = (CheckConstraint("purpose IN ('invitation', 'reset')", name="purpose_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The person's password fingerprint when the link was made: a later change voids the link.
+    password_marker: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))

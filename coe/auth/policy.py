@@ -13,7 +13,8 @@ from coe.auth.models import Person
 from coe.errors import NotAllowed
 
 # Endpoints an anonymous visitor may reach; everything else redirects to the login page.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "bootstrap.static", "home.healthz"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.forgot_password", "auth.set_password", "static", "bootstrap.static",
+                              "home.healthz"})
 
 Rule = Callable[[Person, object | None], bool]
 

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from zoneinfo import available_timezones
+from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.exc import IntegrityError
 
-from coe.auth import passwords
+from coe.auth import importing, passwords, people, tokens
+from coe.auth.importing import ImportRejected, RowError  # noqa: F401 - the import's errors, for callers
 from coe.auth.models import Person, Team, utcnow
+from coe.auth.people import PersonData, time_zone_names  # noqa: F401 - the record callers build
 from coe.errors import Conflict, InvalidInput, NotFound
 from coe.extensions import db
+from coe.mail import Mail, render_mail
+from coe.mail import send as send_mail
 from coe.registry import registry
-
-ROLE_NAMES = ("mentor", "lead", "admin")
-
 
 def role_profiles() -> list[tuple[str, str]]:
     """Return (code, title) of every role profile a person may hold, as the framework defines them."""
@@ -29,27 +26,22 @@ def role_profiles() -> list[tuple[str, str]]:
 
 def normalise_email(raw: str) -> str:
     """Return the canonical (lower-case) form of an email address, or raise InvalidInput."""
-    try:
-        result = validate_email((raw or "").strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise InvalidInput(f"“{raw}” is not a valid email address: {exc}") from None
-    return result.normalized.lower()
+    email, problem = people.normalise_email(raw)
+    if problem:
+        raise InvalidInput(problem[0].upper() + problem[1:] + ".")
+    return email
 
 
-def time_zone_names() -> set[str]:
-    return available_timezones()
+class PersonInvalid(InvalidInput):
+    """A person's record broke the rules; ``problems`` names each one with its field."""
+
+    def __init__(self, problems: list[people.Problem]):
+        self.problems = problems
+        super().__init__("; ".join(problem.message for problem in problems).capitalize() + ".")
 
 
-@dataclass(frozen=True)
-class PersonData:
-    email: str
-    display_name: str
-    team_id: int | None = None
-    role_profile: str | None = None
-    time_zone: str = "UTC"
-    is_mentor: bool = False
-    is_admin: bool = False
-    led_team_ids: tuple[int, ...] = field(default_factory=tuple)
+def person_rules() -> people.PersonRules:
+    return people.PersonRules({code for code, _ in role_profiles()}, set(db.session.scalars(select(Team.id))))
 
 
 def find_person_by_email(email: str) -> Person | None:
@@ -82,24 +74,70 @@ def list_people(query: str = "", team_id: int | None = None, include_inactive: b
     return list(db.session.scalars(stmt))
 
 
+PEOPLE_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    people: list[Person]
+    total: int
+    page: int
+    pages: int
+
+
+def list_people_page(query: str = "", team_id: int | None = None, page: int = 1) -> PeoplePage:
+    """One page of people, with their teams and the teams they lead loaded in the same few queries."""
+    stmt = select(Person)
+    if query:
+        like = f"%{query.strip().lower()}%"
+        stmt = stmt.where(func.lower(Person.display_name).like(like) | Person.email.like(like))
+    if team_id:
+        stmt = stmt.where(Person.team_id == team_id)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    pages = max(1, -(-total // PEOPLE_PAGE_SIZE))
+    page = min(max(1, page), pages)
+    people = list(db.session.scalars(
+        stmt.options(joinedload(Person.team), selectinload(Person.led_teams))
+        .order_by(Person.display_name, Person.id).limit(PEOPLE_PAGE_SIZE).offset((page - 1) * PEOPLE_PAGE_SIZE)))
+    return PeoplePage(people, total, page, pages)
+
+
+def people_by_id(ids: list[int]) -> dict[int, Person]:
+    found: dict[int, Person] = {}
+    for start in range(0, len(ids), 500):
+        found.update((person.id, person) for person in db.session.scalars(
+            select(Person).where(Person.id.in_(ids[start:start + 500]))))
+    return found
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    team: Team
+    members: int
+
+
+def team_overview() -> list[TeamRow]:
+    """Every team with its leads and how many people it has, counted in SQL."""
+    counts = dict(db.session.execute(select(Person.team_id, func.count()).where(Person.team_id.is_not(None))
+                                     .group_by(Person.team_id)).all())
+    teams = db.session.scalars(select(Team).options(selectinload(Team.leads)).order_by(Team.name))
+    return [TeamRow(team, counts.get(team.id, 0)) for team in teams]
+
+
 def list_teams() -> list[Team]:
     return list(db.session.scalars(select(Team).order_by(Team.name)))
 
 
 def _check_person_data(data: PersonData, person: Person | None = None) -> str:
-    email = normalise_email(data.email)
-    clash = find_person_by_email(email)
-    if clash is not None and clash is not person:
-        raise Conflict(f"Someone already uses {email}: each person needs their own email address.")
-    if not data.display_name.strip():
-        raise InvalidInput("Give the person's name.")
-    codes = {code for code, _ in role_profiles()}
-    if data.role_profile and data.role_profile not in codes:
-        raise InvalidInput(f"Unknown role profile “{data.role_profile}”; use one of {', '.join(sorted(codes))}.")
-    if data.time_zone not in time_zone_names():
-        raise InvalidInput(f"Unknown time zone “{data.time_zone}”; use an IANA name such as Europe/Paris.")
-    if data.team_id is not None:
-        get_team(data.team_id)
+    """Check the record with the same rules as an import; return the canonical email or raise PersonInvalid."""
+    email, email_error = people.normalise_email(data.email)
+    problems = person_rules().problems(data, email_error)
+    if email and not problems:
+        clash = find_person_by_email(email)
+        if clash is not None and clash is not person:
+            raise Conflict(f"Someone already uses {email}: each person needs their own email address.")
+    if problems:
+        raise PersonInvalid(problems)
     return email
 
 
@@ -225,10 +263,11 @@ def load_session_person(token: str) -> Person | None:
 
 
 def update_own_profile(person: Person, display_name: str, time_zone: str) -> None:
-    if not display_name.strip():
-        raise InvalidInput("Give your name.")
-    if time_zone not in time_zone_names():
-        raise InvalidInput(f"Unknown time zone “{time_zone}”; use an IANA name such as Europe/Paris.")
+    problems = [problem for problem in person_rules().problems(
+        PersonData(email=person.email, display_name=display_name, time_zone=time_zone))
+        if problem.field in ("display_name", "time_zone")]
+    if problems:
+        raise PersonInvalid(problems)
     person.display_name = display_name.strip()
     person.time_zone = time_zone
     db.session.flush()
@@ -246,6 +285,13 @@ def create_team(name: str, description: str = "") -> Team:
     return team
 
 
+def save_team(team: Team | None, name: str, description: str, lead_ids: Iterable[int]) -> Team:
+    """Create the team (when ``team`` is None) or change it, with its leads."""
+    if team is None:
+        team = create_team(name, description)
+    return update_team(team, name, description, lead_ids)
+
+
 def update_team(team: Team, name: str, description: str, lead_ids: Iterable[int]) -> Team:
     name = name.strip()
     if not name:
@@ -260,104 +306,66 @@ def update_team(team: Team, name: str, description: str, lead_ids: Iterable[int]
     return team
 
 
+# --- invitations and password resets --------------------------------------------------------
+
+LinkUrl = Callable[[tokens.IssuedLink], str]
+
+
+def _invitation_mails(links: list[tokens.IssuedLink], link_url: LinkUrl) -> list[Mail]:
+    people_ = people_by_id([link.person_id for link in links])
+    days = tokens.VALID_FOR["invitation"].days
+    return [render_mail(f"sign-in-link:{link.link_id}", people_[link.person_id].email, "invitation",
+                        person=people_[link.person_id], url=link_url(link), valid_days=days) for link in links]
+
+
+def invite_person(person: Person, invited_by: Person | None, link_url: LinkUrl) -> tokens.IssuedLink:
+    """Make a new invitation (earlier ones stop working) and email it when mail is on."""
+    link = tokens.issue(person, "invitation", invited_by)
+    send_mail(_invitation_mails([link], link_url))
+    return link
+
+
+def create_person_and_invite(data: PersonData, invited_by: Person, link_url: LinkUrl,
+                             invite: bool = True) -> tuple[Person, tokens.IssuedLink | None]:
+    person = create_person(data)
+    return person, (invite_person(person, invited_by, link_url) if invite else None)
+
+
+def request_password_reset(email: str, link_url: LinkUrl) -> None:
+    """Email a one-hour reset link to the account with this address, if there is one; say nothing either way."""
+    person = find_person_by_email((email or "").strip())
+    if person is None or not person.active:
+        return
+    link = tokens.issue(person, "reset")
+    send_mail([render_mail(f"sign-in-link:{link.link_id}", person.email, "password_reset", person=person,
+                           url=link_url(link), valid_minutes=int(tokens.VALID_FOR["reset"].total_seconds() // 60))])
+
+
 # --- CSV import -------------------------------------------------------------------------
 
-CSV_COLUMNS = ("email", "name", "team", "role_profile", "roles")
+CSV_COLUMNS = importing.REQUIRED_COLUMNS + importing.OPTIONAL_COLUMNS
 
 
 @dataclass(frozen=True)
-class RowError:
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+class ImportResult:
+    person_ids: list[int]
+    links: list[tokens.IssuedLink]  # invitations made, when asked for
 
 
-class ImportRejected(InvalidInput):
-    """The CSV had bad rows; nothing was imported."""
+def import_people_csv(text: str, invite: bool = False, invited_by: Person | None = None,
+                      link_url: LinkUrl | None = None) -> ImportResult:
+    """Import people from CSV text, all or nothing; raise ImportRejected naming each problem by line.
 
-    def __init__(self, errors: list[RowError]):
-        self.errors = errors
-        super().__init__(f"Nothing was imported: {len(errors)} row(s) need fixing.")
-
-
-def import_people_csv(text: str) -> list[Person]:
-    """Import people from CSV text, all or nothing; raise ImportRejected naming each bad line."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    Every row is checked before anything is written; then the people (and their invitations) are
+    inserted in bulk, so the write transaction lasts milliseconds however long the file.
+    """
+    rows = importing.validate_import(text, person_rules())
     try:
-        return _import_rows(reader)
-    except csv.Error as exc:
-        raise ImportRejected([RowError(reader.line_num or 1, f"is not readable as CSV ({exc})")]) from None
-
-
-def _import_rows(reader: csv.DictReader) -> list[Person]:
-    header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
-    missing = [col for col in CSV_COLUMNS if col not in header]
-    if missing:
-        raise ImportRejected([RowError(1, f"the header lacks the column(s) {', '.join(missing)}; "
-                                          f"expected {','.join(CSV_COLUMNS)} (time_zone optional)")])
-    reader.fieldnames = header
-    teams = {team.name.lower(): team for team in list_teams()}
-    profiles = {code for code, _ in role_profiles()}
-    zones = time_zone_names()
-    errors: list[RowError] = []
-    seen: dict[str, int] = {}
-    rows: list[PersonData] = []
-    for row in reader:
-        line = reader.line_num
-        if None in row:
-            errors.append(RowError(line, f"has more fields than the {len(header)} columns of the header"))
-            continue
-        values = {key: (value or "").strip() for key, value in row.items()}
-        if not any(values.values()):
-            continue
-        problems = []
-        try:
-            email = normalise_email(values["email"])
-        except InvalidInput as exc:
-            problems.append(exc.message)
-            email = ""
-        if email:
-            if email in seen:
-                problems.append(f"{email} appears already at line {seen[email]}")
-            elif find_person_by_email(email):
-                problems.append(f"{email} already belongs to an existing person")
-            seen.setdefault(email, line)
-        if not values["name"]:
-            problems.append("the name is empty")
-        team = teams.get(values["team"].lower()) if values["team"] else None
-        if values["team"] and team is None:
-            problems.append(f"no team is called “{values['team']}” (create it under Admin › Teams first)")
-        if values["role_profile"] and values["role_profile"] not in profiles:
-            problems.append(f"unknown role profile “{values['role_profile']}” (use {', '.join(sorted(profiles))})")
-        roles = {part.strip().lower() for part in values["roles"].replace(";", " ").replace("|", " ").split() if part.strip()}
-        roles.discard("learner")
-        unknown = roles - set(ROLE_NAMES)
-        if unknown:
-            problems.append(f"unknown role(s) {', '.join(sorted(unknown))} (use mentor, lead, admin)")
-        if "lead" in roles and team is None:
-            problems.append("a lead needs a team to lead")
-        zone = values.get("time_zone") or "UTC"
-        if zone not in zones:
-            problems.append(f"unknown time zone “{zone}”")
-        if problems:
-            errors.extend(RowError(line, problem) for problem in problems)
-            continue
-        rows.append(
-            PersonData(
-                email=email,
-                display_name=values["name"],
-                team_id=team.id if team else None,
-                role_profile=values["role_profile"] or None,
-                time_zone=zone,
-                is_mentor="mentor" in roles,
-                is_admin="admin" in roles,
-                led_team_ids=(team.id,) if "lead" in roles and team else (),
-            )
-        )
-    if errors:
-        raise ImportRejected(errors)
-    if not rows:
-        raise ImportRejected([RowError(2, "the file has a header but no people")])
-    return [create_person(data) for data in rows]
+        ids = importing.write_people([data for _line, data in rows])
+    except IntegrityError:
+        raise Conflict("Someone added a person with one of these emails while the file was checked; "
+                       "upload it again to see which.") from None
+    links = tokens.issue_many([(person_id, None) for person_id in ids], "invitation", invited_by) if invite else []
+    if links and link_url is not None:
+        send_mail(_invitation_mails(links, link_url))
+    return ImportResult(ids, links)

@@ -7,10 +7,13 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from coe.auth import policy, services
-from coe.auth.forms import ChangePasswordForm, ConfirmForm, ImportForm, LoginForm, PersonForm, ProfileForm, TeamForm
+from coe.auth import policy, services, tokens
+from coe.auth.forms import (ChangePasswordForm, ConfirmForm, ForgotPasswordForm, ImportForm, LoginForm, PersonForm,
+                            ProfileForm, SetPasswordForm, TeamForm, time_zone_choices)
 from coe.errors import DomainError
 from coe.extensions import db, limiter
+from coe.forms import attach_errors, submit
+from coe.mail import mail_enabled
 
 bp = Blueprint("auth", __name__)
 admin = Blueprint("admin", __name__, url_prefix="/admin")
@@ -77,19 +80,18 @@ def account():
     policy.require(current_user, "account.use")
     profile = ProfileForm(prefix="profile", obj=current_user)
     password = ChangePasswordForm(prefix="password")
-    if profile.save_profile.data and profile.validate_on_submit():
-        try:
-            services.update_own_profile(current_user, profile.display_name.data, profile.time_zone.data)
-        except DomainError as exc:
-            profile.time_zone.errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash("Your profile is saved.", "success")
-            return redirect(url_for("auth.account"))
+    profile.time_zone.choices = time_zone_choices()
+    if profile.save_profile.data:
+        done = submit(profile, lambda: services.update_own_profile(current_user, profile.display_name.data,
+                                                                   profile.time_zone.data),
+                      "Your profile is saved.", url_for("auth.account"))
+        if done:
+            return done
     elif password.change_password.data and password.validate_on_submit():
         try:
             services.change_password(current_user, password.current_password.data, password.new_password.data)
         except DomainError as exc:
+            db.session.rollback()
             password.current_password.errors.append(exc.message)
         else:
             db.session.commit()
@@ -97,6 +99,49 @@ def account():
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/account.html", profile=profile, password=password)
+
+
+# --- one-time links: invitations and password resets --------------------------------------
+
+
+def _reset_account_key() -> str:
+    return "reset:" + (request.form.get("email") or "").strip().lower()
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+@limiter.limit("3 per hour", methods=["POST"], key_func=_reset_account_key)
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data, lambda link: url_for(
+            "auth.set_password", secret=link.secret, _external=True))
+        db.session.commit()
+        return render_template("auth/forgot_sent.html", mail=mail_enabled())
+    return render_template("auth/forgot.html", form=form, mail=mail_enabled())
+
+
+@bp.route("/password/set/<secret>", methods=["GET", "POST"])
+def set_password(secret: str):
+    try:
+        link = tokens.find_usable(secret)
+    except tokens.LinkInvalid as exc:
+        return render_template("auth/link_invalid.html", message=exc.message), 410
+    person = services.get_person(link.person_id)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            person = tokens.redeem(secret, form.new_password.data)
+        except DomainError as exc:
+            db.session.rollback()
+            form.new_password.errors.append(exc.message)
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(person)
+            flash("Your password is set and you are signed in. Welcome.", "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/set_password.html", form=form, person=person, purpose=link.purpose)
 
 
 # --- admin ----------------------------------------------------------------------------
@@ -116,15 +161,9 @@ def index():
 def people():
     team_id = request.args.get("team", type=int)
     query = request.args.get("q", "")
-    return render_template(
-        "admin/people.html",
-        people=services.list_people(query=query, team_id=team_id),
-        teams=services.list_teams(),
-        profiles=dict(services.role_profiles()),
-        query=query,
-        team_id=team_id,
-        confirm=ConfirmForm(),
-    )
+    page = services.list_people_page(query=query, team_id=team_id, page=request.args.get("page", 1, type=int) or 1)
+    return render_template("admin/people.html", page=page, teams=services.list_teams(), query=query,
+                           team_id=team_id, confirm=ConfirmForm())
 
 
 def _person_form(person=None) -> PersonForm:
@@ -133,21 +172,25 @@ def _person_form(person=None) -> PersonForm:
         form.team_id.data = person.team_id or 0
         form.led_team_ids.data = [team.id for team in person.led_teams]
         form.role_profile.data = person.role_profile or ""
-    form.fill_choices(services.list_teams(), services.role_profiles())
+    form.fill_choices(services.list_teams(), services.role_profiles(), time_zone_choices())
     return form
 
 
 def _person_data(form: PersonForm) -> services.PersonData:
     return services.PersonData(
-        email=form.email.data,
-        display_name=form.display_name.data,
+        email=form.email.data or "",
+        display_name=form.display_name.data or "",
         team_id=form.team_id.data or None,
         role_profile=form.role_profile.data or None,
-        time_zone=form.time_zone.data.strip(),
+        time_zone=(form.time_zone.data or "").strip(),
         is_mentor=form.is_mentor.data,
         is_admin=form.is_admin.data,
         led_team_ids=tuple(form.led_team_ids.data or ()),
     )
+
+
+def _link_url(link: tokens.IssuedLink) -> str:
+    return url_for("auth.set_password", secret=link.secret, _external=True)
 
 
 @admin.route("/people/new", methods=["GET", "POST"])
@@ -155,44 +198,63 @@ def new_person():
     form = _person_form()
     if form.validate_on_submit():
         try:
-            person = services.create_person(_person_data(form), password=form.password.data or None)
+            person, link = services.create_person_and_invite(_person_data(form), current_user, _link_url,
+                                                             invite=form.invite.data)
         except DomainError as exc:
             db.session.rollback()
-            form.form_errors.append(exc.message)
+            attach_errors(form, exc)
         else:
             db.session.commit()
-            flash(f"{person.display_name} is added.", "success")
-            return redirect(url_for("admin.people"))
-    return render_template("admin/person_form.html", form=form, person=None)
+            if link is not None and not mail_enabled():
+                flash(f"{person.display_name} is added. Give them this one-time link to set their password "
+                      f"(valid 7 days): {_link_url(link)}", "success")
+            elif link is not None:
+                flash(f"{person.display_name} is added and invited by email.", "success")
+            else:
+                flash(f"{person.display_name} is added.", "success")
+            return redirect(url_for("admin.edit_person", person_id=person.id))
+    return render_template("admin/person_form.html", form=form, person=None, mail=mail_enabled())
 
 
 @admin.route("/people/<int:person_id>", methods=["GET", "POST"])
 def edit_person(person_id: int):
     person = services.get_person(person_id)
     form = _person_form(person)
-    if form.validate_on_submit():
-        try:
-            services.update_person(person, _person_data(form))
-            if form.password.data:
-                services.set_password(person, form.password.data)
-        except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-        else:
-            db.session.commit()
-            if form.password.data and person.id == current_user.id:
-                login_user(person)  # the new password ended every session, this one included
-            flash(f"{person.display_name} is saved.", "success")
-            return redirect(url_for("admin.people"))
-    return render_template("admin/person_form.html", form=form, person=person, confirm=ConfirmForm())
+    done = submit(form, lambda: services.update_person(person, _person_data(form)),
+                  f"{person.display_name} is saved.", url_for("admin.people"))
+    if done:
+        return done
+    return render_template("admin/person_form.html", form=form, person=person, confirm=ConfirmForm(),
+                           invitation=tokens.invitation_state(person), mail=mail_enabled())
+
+
+@admin.route("/people/<int:person_id>/link", methods=["POST"])
+def new_link(person_id: int):
+    person = services.get_person(person_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("admin.edit_person", person_id=person.id))
+    link = services.invite_person(person, current_user, _link_url)
+    db.session.commit()
+    if mail_enabled():
+        flash(f"A new invitation went to {person.email}. Earlier links no longer work.", "success")
+        return redirect(url_for("admin.edit_person", person_id=person.id))
+    return render_template("admin/link.html", person=person, url=_link_url(link), valid_for=tokens.VALID_FOR["invitation"])
 
 
 @admin.route("/people/<int:person_id>/<any(deactivate, reactivate):action>", methods=["POST"])
 def set_active(person_id: int, action: str):
     person = services.get_person(person_id)
-    services.set_active(person, action == "reactivate", acting=current_user)
-    db.session.commit()
-    flash(f"{person.display_name} is {action}d.", "success")
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.set_active(person, action == "reactivate", acting=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        else:
+            db.session.commit()
+            flash(f"{person.display_name} is {action}d.", "success")
     return redirect(url_for("admin.people"))
 
 
@@ -208,20 +270,30 @@ def import_people():
             form.file.errors.append("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")
         else:
             try:
-                imported = services.import_people_csv(text)
+                result = services.import_people_csv(text, invite=form.invite.data, invited_by=current_user,
+                                                    link_url=_link_url)
             except services.ImportRejected as exc:
                 db.session.rollback()
                 errors = exc.errors
+            except DomainError as exc:
+                db.session.rollback()
+                form.form_errors.append(exc.message)
             else:
                 db.session.commit()
-                flash(f"Imported {len(imported)} people.", "success")
+                if result.links and not mail_enabled():
+                    people_by_id = services.people_by_id(result.person_ids)
+                    return render_template("admin/import_links.html", links=[
+                        (people_by_id[link.person_id], _link_url(link)) for link in result.links])
+                flash(f"Imported {len(result.person_ids)} people"
+                      + (", and invited them by email." if result.links else "."), "success")
                 return redirect(url_for("admin.people"))
-    return render_template("admin/import.html", form=form, errors=errors, columns=services.CSV_COLUMNS)
+    return render_template("admin/import.html", form=form, errors=errors, columns=services.CSV_COLUMNS,
+                           mail=mail_enabled())
 
 
 @admin.route("/teams")
 def teams():
-    return render_template("admin/teams.html", teams=services.list_teams())
+    return render_template("admin/teams.html", teams=services.team_overview())
 
 
 @admin.route("/teams/new", methods=["GET", "POST"])
@@ -233,16 +305,9 @@ def edit_team(team_id: int | None = None):
                              for p in services.list_people(include_inactive=False)]
     if team is not None and request.method == "GET":
         form.lead_ids.data = [person.id for person in team.leads]
-    if form.validate_on_submit():
-        try:
-            if team is None:
-                team = services.create_team(form.name.data, form.description.data or "")
-            services.update_team(team, form.name.data, form.description.data or "", form.lead_ids.data or [])
-        except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(f"Team {team.name} is saved.", "success")
-            return redirect(url_for("admin.teams"))
+    done = submit(form, lambda: services.save_team(team, form.name.data, form.description.data or "",
+                                                   form.lead_ids.data or []),
+                  lambda saved: f"Team {saved.name} is saved.", url_for("admin.teams"))
+    if done:
+        return done
     return render_template("admin/team_form.html", form=form, team=team)

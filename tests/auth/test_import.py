@@ -58,6 +58,47 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported(app, admin_client
     assert _count(app) == before
 
 
+def test_the_import_names_problems_in_the_forms_own_words(app, admin_client):
+    from coe.auth.people import PersonRules, name_problem
+
+    csv_text = ("email,name,team,role_profile,roles,time_zone\n"
+                f"long@example.org,{'N' * 121},,pm,,UTC\n"
+                "formula@example.org,=HYPERLINK(1),,pm,,UTC\n"
+                "minus@example.org,-2+3,,pm,,UTC\n"
+                "zone@example.org,Zoe Zone,,pm,,Mars/Olympus\n")
+    page = _upload(admin_client, csv_text).get_data(as_text=True)
+    assert f"Line 2: {name_problem('N' * 121)}" in page
+    assert "Line 3: the name starts with “=”, which spreadsheets read as a formula; remove it" in page
+    assert "Line 4: the name starts with “-”" in page
+    assert "Line 5: unknown time zone “Mars/Olympus”" in page
+    form_page = admin_client.submit("/admin/people/new", {
+        "email": "zone@example.org", "display_name": "Zoe Zone", "team_id": "0", "role_profile": "pm",
+        "time_zone": "Mars/Olympus"}).get_data(as_text=True)
+    assert "Unknown time zone “Mars/Olympus”" in form_page
+    assert _count(app) == 1
+
+
+def test_nul_characters_in_the_file_are_refused_with_their_line(app, admin_client):
+    page = _upload(admin_client, "email,name,team,role_profile,roles\na@example.org,A\x00B,,pm,\n").get_data(as_text=True)
+    assert "Line 2: contains a NUL character" in page
+    assert _count(app) == 1
+
+
+def test_an_unbalanced_quote_is_refused_not_folded_into_a_name(app, admin_client):
+    csv_text = ('email,name,team,role_profile,roles\n'
+                'a@example.org,"Ann Opened,,pm,\n'
+                'b@example.org,Bea Next,,pm,\n')
+    page = _upload(admin_client, csv_text).get_data(as_text=True)
+    assert "Nothing was imported" in page and "Line 2:" in page and "quote" in page
+    assert _count(app) == 1
+
+
+def test_a_repeated_column_is_refused(app, admin_client):
+    page = _upload(admin_client, "email,name,team,role_profile,roles,name\na@example.org,A,,pm,,B\n").get_data(as_text=True)
+    assert "Line 1: the column(s) name appear more than once" in page
+    assert _count(app) == 1
+
+
 def test_missing_columns_are_named(app, admin_client):
     response = _upload(admin_client, "email,name\nsolo@example.org,Solo\n")
     assert "lacks the column(s) team, role_profile, roles" in response.get_data(as_text=True)
