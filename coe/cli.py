@@ -9,6 +9,8 @@ import click
 from flask.cli import FlaskGroup, ScriptInfo
 from werkzeug.serving import run_simple
 
+from coe.tasks import huey, start_in_process_consumer
+
 
 def _create_app():
     from coe import create_app
@@ -27,10 +29,10 @@ def prepare_site(app, demo: bool) -> tuple[list[tuple[str, str]], str]:
     """Upgrade the database, sync the content and, for a demo, seed an empty database."""
     from flask_migrate import upgrade
 
+    from coe.content.pipeline import run_sync
     from coe.demo import seed_demo
     from coe.errors import InvalidContent
     from coe.extensions import db
-    from coe.content.pipeline import run_sync
     from coe.library.services import ensure_index
 
     with app.app_context():
@@ -71,8 +73,23 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int) -> None:
     elif demo:
         click.echo("The database already holds people, so no demo data was added. "
                    "Forgot the password? Run: coe users set-password EMAIL")
+    consumer = start_in_process_consumer()
     click.echo(f"\ncoe is serving on http://{host}:{port}  (Ctrl+C to stop)\n")
     # Werkzeug's threaded server, as `flask run` uses: enough for a demo or a small team.
-    # Production runs gunicorn (see the README).
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    # Production runs gunicorn and `coe worker` (see the README).
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    finally:
+        consumer.stop(graceful=True)
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, type=int, help="Threads that run tasks.")
+@click.pass_context
+def worker(ctx: click.Context, workers: int) -> None:
+    """Run background tasks (mail, reminders) until stopped; run one or more beside the web servers."""
+    ctx.ensure_object(ScriptInfo).load_app()
+    consumer = huey.create_consumer(workers=workers, worker_type="thread")
+    click.echo(f"coe worker: {workers} thread(s) on the task queue (Ctrl+C to stop)")
+    consumer.run()
 
