@@ -14,7 +14,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 # Bump when rendering changes, so that an unchanged file is rendered again at the next sync.
-RENDERER_VERSION = "5"
+RENDERER_VERSION = "6"
 
 ALLOWED_TAGS = {
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "a", "strong", "em", "b", "i", "code", "pre",
@@ -27,13 +27,17 @@ ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title"},
     "abbr": {"title"},
-    "th": {"style"},
+    "th": {"style", "scope"},
     "td": {"style"},
+    # The checklist glyph is decoration, read out as "Done:" by the text beside it.
+    "span": {"aria-hidden"},
+    # A wide table scrolls inside its own region, which a keyboard can reach.
+    "div": {"tabindex", "role", "aria-label"},
     **{tag: {"id"} for tag in HEADINGS},
 }
 ALLOWED_CLASSES = {
-    "a": {"heading-anchor"},
-    "div": {"admonition", "note", "tip", "warning", "danger", "important", "info", "toc"},
+    "a": {"heading-link"},
+    "div": {"admonition", "note", "tip", "warning", "danger", "important", "info", "toc", "table-scroll"},
     "p": {"admonition-title"},
     "ul": {"task-list"},
     "li": {"task-list-item"},
@@ -111,8 +115,8 @@ class Renderer:
                 _LinkExtension(self),
             ],
             extension_configs={
-                "toc": {"permalink": "#", "permalink_class": "heading-anchor",
-                        "permalink_title": "Link to this section", "toc_depth": "2-3"},
+                # The heading's own text links to it: a screen reader reads the heading and nothing more.
+                "toc": {"anchorlink": True, "anchorlink_class": "heading-link", "toc_depth": "2-3"},
                 "pymdownx.tasklist": {"custom_checkbox": False},
             },
             output_format="html",
@@ -140,7 +144,7 @@ class Renderer:
         """Render ``source`` (the body after front matter) of a document in ``doc_dir``."""
         self._doc_dir, self._links, self._bad = doc_dir, [], []
         self.md.reset()
-        raw = _TASK_BOX.sub(_task_box, self.md.convert(source))
+        raw = _TABLE_START.sub(_TABLE_REGION, _TABLE_END.sub("</table></div>", _TASK_BOX.sub(_task_box, self.md.convert(source))))
         toc = self.md.toc if getattr(self.md, "toc_tokens", None) else ""
         safe = sanitize(raw)
         text = plain_text(safe)
@@ -154,6 +158,9 @@ class Renderer:
         )
 
 
+_TABLE_START = re.compile(r"<table>")
+_TABLE_END = re.compile(r"</table>")
+_TABLE_REGION = '<div class="table-scroll" role="region" tabindex="0" aria-label="Table, scrolls sideways"><table>'
 _TASK_BOX = re.compile(r'<input type="checkbox" disabled( checked)?\s*/?>')
 
 
@@ -165,7 +172,6 @@ def _task_box(match: re.Match) -> str:
 
 
 _TAG = re.compile(r"<[^>]+>")
-_ANCHOR = re.compile(r'<a class="heading-anchor"[^>]*>#</a>')
 _CELL_END = re.compile(r"</t[dh]>", re.IGNORECASE)
 _BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|tr|div|blockquote|pre|dt|dd|caption)>|<br\s*/?>", re.IGNORECASE)
 CELL_SEPARATOR = " · "
@@ -178,7 +184,7 @@ def plain_text(html: str) -> str:
     separated by " · ", so that a snippet never runs a heading into a paragraph or one cell into
     the next.
     """
-    marked = _BLOCK_END.sub("\n", _CELL_END.sub(CELL_SEPARATOR, _ANCHOR.sub("", html)))
+    marked = _BLOCK_END.sub("\n", _CELL_END.sub(CELL_SEPARATOR, html.replace("\n", " ")))
     lines = (" ".join(line.split()) for line in htmllib.unescape(_TAG.sub(" ", marked)).split("\n"))
     return "\n".join(line.strip(" ·") for line in lines if line.strip(" ·"))
 

@@ -136,6 +136,17 @@ def test_code_spans_keep_script_as_visible_text():
 
 
 def test_sanitize_keeps_the_markup_the_extensions_need():
-    html = ('<h2 id="a">A<a class="heading-anchor" href="#a">#</a></h2><table><thead><tr><th style="text-align:left">x'
-            '</th></tr></thead></table><div class="admonition note"><p class="admonition-title">N</p></div>')
+    html = ('<h2 id="a"><a class="heading-link" href="#a">A</a></h2><div class="table-scroll" role="region" '
+            'tabindex="0" aria-label="Table, scrolls sideways"><table><thead><tr><th style="text-align:left">x'
+            '</th></tr></thead></table></div><div class="admonition note"><p class="admonition-title">N</p></div>'
+            '<span class="task-box" aria-hidden="true">☐</span>')
     assert sanitize(html).replace(' rel="noopener noreferrer"', "") == html
+
+
+def test_headings_read_as_their_text_and_tables_scroll_in_a_region():
+    out = render("## Scope and exclusions\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done\n- [ ] open\n")
+    assert ('<h2 id="scope-and-exclusions"><a class="heading-link" href="#scope-and-exclusions" '
+            'rel="noopener noreferrer">Scope and exclusions</a></h2>') in out.html
+    assert '<div class="table-scroll" role="region" tabindex="0" aria-label="Table, scrolls sideways"><table>' in out.html
+    assert '<span class="task-box" aria-hidden="true">☑</span>' in out.html
+    assert out.text.splitlines()[:3] == ["Scope and exclusions", "a · b", "1 · 2"]

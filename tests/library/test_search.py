@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -233,7 +234,7 @@ def test_snippets_are_escaped_start_at_a_word_and_keep_table_cells_apart(library
     for hit in search(SearchInput(q="owner probability impact"), per_page=20).hits:
         assert "<script" not in hit.snippet
         text = db.session.scalar(db.select(Document.text).where(Document.slug == hit.ref.split("/")[1]))
-        for fragment in re.sub(r"<[^>]+>", "", hit.snippet).split(" … "):
+        for fragment in html.unescape(re.sub(r"<[^>]+>", "", hit.snippet)).split(" … "):
             first_word = re.match(r"\W*(\w+)", fragment).group(1)
             assert re.search(rf"(?<!\w){re.escape(first_word)}", text), (hit.ref, fragment)
     register = next(h for h in search(SearchInput(q="probability impact score")).hits if h.ref == "templates/risk-register")

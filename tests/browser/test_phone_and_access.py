@@ -1,0 +1,51 @@
+"""Every main page fits a phone, and the admin's pages pass axe as the others do."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.test_journeys import _serious_violations
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+PAGES_BY_ROLE = {
+    "pm@example.org": ["/", "/library", "/library?tag=risk", "/library/templates/risk-register",
+                       "/library/templates/raci-matrix", "/library/methodologies/earned-value-management",
+                       "/library/governance", "/search?q=how+do+I+write+a+project+charter", "/competencies",
+                       "/account"],
+    "admin@example.org": ["/admin/people", "/admin/people/new", "/admin/people/1", "/admin/teams",
+                          "/admin/people/import", "/admin/content"],
+}
+
+
+def overflow(page) -> int:
+    """How far the page reaches past the viewport's right edge, in CSS pixels."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+@pytest.mark.parametrize("email", list(PAGES_BY_ROLE))
+def test_no_page_scrolls_sideways_on_a_phone(page, login, email):
+    page.set_viewport_size(PHONE)
+    login(email)
+    wide = {}
+    for path in PAGES_BY_ROLE[email]:
+        page.goto(path)
+        if overflow(page) > 0:
+            wide[path] = page.evaluate("document.documentElement.scrollWidth")
+    assert wide == {}, f"pages wider than {PHONE['width']} px: {wide}"
+
+
+def test_admin_pages_have_no_serious_accessibility_violations(page, login):
+    login("admin@example.org")
+    for path in PAGES_BY_ROLE["admin@example.org"]:
+        page.goto(path)
+        assert _serious_violations(page) == [], path
+
+
+def test_the_focus_ring_contrasts_with_the_navigation_bar(page, login):
+    login("pm@example.org")
+    page.keyboard.press("Tab")  # the skip link
+    page.keyboard.press("Tab")  # the brand link in the navy bar
+    shadow = page.evaluate("getComputedStyle(document.activeElement).boxShadow")
+    assert "rgb(255, 255, 255)" in shadow  # a white ring against navy #1f3a5f: 11:1
