@@ -120,6 +120,8 @@ class Registry:
     sync_listeners: list[SyncListener] = field(default_factory=list)
     # (code, title) of the role profiles people may hold; the competency domain provides them.
     role_profiles: Callable[[], list[tuple[str, str]]] = lambda: []
+    # Whether (mentor id, mentee id) have an active mentorship; the mentoring domain provides it.
+    is_active_mentor: Callable[[int, int], bool] = lambda mentor_id, mentee_id: False
 
     def add_content_source(self, source: ContentSource) -> None:
         self.content_sources.append(source)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from coe.auth.models import Person
 from coe.errors import NotAllowed
+from coe.registry import registry
 
 # Endpoints an anonymous visitor may reach; everything else redirects to the login page.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.forgot_password", "auth.set_password", "static", "bootstrap.static",
@@ -31,11 +32,41 @@ def _member(viewer: Person, _target=None) -> bool:
     return True
 
 
+def leads(viewer: Person, person: Person) -> bool:
+    """The viewer leads the team the person belongs to."""
+    return person.team_id is not None and any(team.id == person.team_id for team in viewer.led_teams)
+
+
+def mentors(viewer: Person, person: Person) -> bool:
+    """The viewer has an active mentorship with the person (the mentoring domain answers)."""
+    return viewer.is_mentor and registry().is_active_mentor(viewer.id, person.id)
+
+
+def _sees_records(viewer: Person, person) -> bool:
+    """A person's own records; their mentor's, their lead's, an admin's (DESIGN.md, Who may see what)."""
+    return isinstance(person, Person) and (
+        viewer.id == person.id or viewer.is_admin or leads(viewer, person) or mentors(viewer, person))
+
+
+def _validates(viewer: Person, person) -> bool:
+    """Their lead or active mentor (or an admin) validates a person's ratings; nobody their own."""
+    return isinstance(person, Person) and viewer.id != person.id and (
+        viewer.is_admin or leads(viewer, person) or mentors(viewer, person))
+
+
+def _changes_profile(viewer: Person, person) -> bool:
+    """An admin, or the person's lead, moves them to another role profile (a promotion)."""
+    return isinstance(person, Person) and (viewer.is_admin or (viewer.id != person.id and leads(viewer, person)))
+
+
 RULES: dict[str, Rule] = {
     "account.use": _member,  # own home page, account, sign-out
     "library.read": _member,  # library, search, competency framework
     "admin.access": _admin,  # people, teams, roles
     "content.review_status": _admin,  # review-due badges, content status, searches that found nothing
+    "competency.view": _sees_records,  # a person's ratings, evidence, gaps and plan
+    "competency.validate": _validates,  # a validated rating of someone else
+    "competency.change_profile": _changes_profile,  # a person's role profile
 }
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coe.auth.models import utcnow
 from coe.extensions import db
 
 LEVEL_NAMES = {1: "Awareness", 2: "Foundation", 3: "Practitioner", 4: "Advanced", 5: "Expert"}
@@ -85,3 +86,86 @@ class RoleTarget(db.Model):
 
     role_profile: Mapped[RoleProfile] = relationship(back_populates="targets")
     competency: Mapped[Competency] = relationship()
+
+
+RATING_SOURCES = ("self", "mentor", "lead", "quiz", "track", "import")
+# A validated rating outranks a self-rating; quiz and track results are evidence, not validation.
+VALIDATING_SOURCES = ("mentor", "lead", "import")
+EVIDENCE_SOURCES = ("quiz", "track", "mentor", "manual")
+
+
+class Rating(db.Model):
+    """One rating of a person in a competency: append-only history (a correction is a new rating)."""
+
+    __tablename__ = "rating"
+    __table_args__ = (
+        CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),
+        CheckConstraint("source IN ('self', 'mentor', 'lead', 'quiz', 'track', 'import')", name="source_known"),
+        Index("ix_rating_person_competency_created", "person_id", "competency_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    competency_id: Mapped[int] = mapped_column(ForeignKey("competency.id"))
+    level: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(Text, default="")
+    evidence_url: Mapped[str] = mapped_column(String(500), default="")
+    rated_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Evidence(db.Model):
+    """Something that supports a level in a competency: a quiz passed, a track completed, a mentor's sign-off."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (
+        CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),
+        CheckConstraint("source IN ('quiz', 'track', 'mentor', 'manual')", name="source_known"),
+        # The same achievement is recorded once, however often its domain reports it.
+        UniqueConstraint("person_id", "competency_id", "ref"),
+        Index("ix_evidence_person_recorded", "person_id", "recorded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    competency_id: Mapped[int] = mapped_column(ForeignKey("competency.id"))
+    source: Mapped[str] = mapped_column(String(10))
+    level: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(500), default="")
+    ref: Mapped[str] = mapped_column(String(200))  # what produced it, unique per person and competency
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Goal(db.Model):
+    """An item of a person's development plan they committed to, with a target date."""
+
+    __tablename__ = "goal"
+    __table_args__ = (Index("ix_goal_person_due", "person_id", "target_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    competency_id: Mapped[int] = mapped_column(ForeignKey("competency.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))  # what the item is: Template, Track, Quiz, Mentor, ...
+    url: Mapped[str] = mapped_column(String(500), default="")
+    target_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    competency: Mapped[Competency] = relationship()
+
+
+class RoleProfileChange(db.Model):
+    """A person moved to another role profile (a promotion): their targets move with it."""
+
+    __tablename__ = "role_profile_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    from_profile: Mapped[str | None] = mapped_column(String(64))
+    to_profile: Mapped[str | None] = mapped_column(String(64))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -212,13 +212,19 @@ def content_status() -> dict:
     return {"state": state, "counts": counts, "archived": archived}
 
 
+OFFERINGS_PER_COMPETENCY = 5
+
+
 def documents_for_competencies(codes: list[str]) -> dict[str, list[Offering]]:
-    """The library's answer to "what builds this competency?"."""
+    """The library's answer to "what builds this competency?": a few documents per competency, ranked in SQL."""
+    ranked = (select(DocumentCompetency.competency_code, Document.kind, Document.slug, Document.title,
+                     func.row_number().over(partition_by=DocumentCompetency.competency_code,
+                                            order_by=(Document.kind, Document.title)).label("rank"))
+              .join(Document, Document.id == DocumentCompetency.document_id)
+              .where(DocumentCompetency.competency_code.in_(codes), Document.archived_at.is_(None)).subquery())
     rows = db.session.execute(
-        select(DocumentCompetency.competency_code, Document.kind, Document.slug, Document.title)
-        .join(Document, Document.id == DocumentCompetency.document_id)
-        .where(DocumentCompetency.competency_code.in_(codes), Document.archived_at.is_(None))
-        .order_by(Document.kind, Document.title)
+        select(ranked.c.competency_code, ranked.c.kind, ranked.c.slug, ranked.c.title)
+        .where(ranked.c.rank <= OFFERINGS_PER_COMPETENCY).order_by(ranked.c.kind, ranked.c.title)
     ).all()
     found: dict[str, list[Offering]] = {}
     for code, kind, slug, title in rows:
