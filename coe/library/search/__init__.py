@@ -4,6 +4,7 @@ storage     index generations on disk, published atomically, shared between thre
 analysis    the analyser (question words are stop words) and the schema
 parsing     natural and strict queries, acronyms, compounds, bounded wildcards, spelling
 scoring     Whoosh's ranking, with counts and facets from the same pass
+vectors     questions (ORs of terms) ranked with numpy arrays, as Whoosh ranks them
 snippets    the matched passages, marked from the character offsets the index stores
 """
 

@@ -1,4 +1,8 @@
-"""Running a query: Whoosh ranks the top N (BM25F, skipping what cannot rank); the counts and facets come from the matches."""
+"""Running a query: the top N ranked as Whoosh ranks them (BM25F); the counts and facets come from the matches.
+
+A question (only ORs and terms) is ranked with arrays (``vectors``); any other query by Whoosh's
+collector, which skips the blocks of postings that cannot rank.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +10,32 @@ import numpy as np
 from whoosh import collectors
 from whoosh.query import And, Every, Or, Phrase, Query, Term
 
-from coe.library.search import parsing, snippets
+from coe.library.search import parsing, snippets, vectors
 from coe.library.search.analysis import content_prefix
 from coe.library.search.results import Hit, SearchRequest, SearchResults
 from coe.library.search.storage import Generation
 
 
-def _top(searcher, query: Query, allow: Query | None, limit: int) -> list[tuple[float, int]]:
-    """The top ``limit`` (score, docnum) pairs, best first: Whoosh's collector, which skips the
-    blocks of postings that cannot rank."""
+def _top(generation: Generation, searcher, query: Query, allow: Query | None, limit: int) -> list[tuple[float, int]]:
+    """The top ``limit`` (score, docnum) pairs, best first."""
+    if vectors.is_question(query):
+        ranked = vectors.top(generation, searcher, query, _allowed(searcher, allow), limit)
+        if ranked is not None:
+            return ranked
     collector = collectors.TopCollector(limit=limit)
     if allow is not None:
         collector = collectors.FilterCollector(collector, allow=allow)
     searcher.search_with_collector(query, collector)
     return collector.results().top_n
+
+
+def _allowed(searcher, allow: Query | None) -> np.ndarray | None:
+    """The items the filters allow, as a boolean mask over the items; None when there are no filters."""
+    if allow is None:
+        return None
+    allowed = np.zeros(searcher.reader().doc_count_all(), dtype=bool)
+    allowed[list(searcher.docs_for_query(allow))] = True
+    return allowed
 
 
 def _is_union(query: Query) -> bool:
@@ -33,24 +49,21 @@ def _matched(generation: Generation, searcher, query: Query, allow: Query | None
     """Every item ``query`` matches, without scoring, as a boolean mask over the items: for the total and facets.
 
     A question is an OR of words, so its matches are the union of the words' postings (kept
-    by the generation once read); any other query goes through Whoosh's own matcher
-    (``docs_for_query``). Deleted items (replaced by a later change) are left out.
+    by the generation once read, deleted items left out); any other query goes through
+    Whoosh's own matcher (``docs_for_query``), which leaves out deleted items too.
     """
     reader = searcher.reader()
     matched = np.zeros(reader.doc_count_all(), dtype=bool)
     if _is_union(query):
         for leaf in query.leaves():
             if isinstance(leaf, Term):
-                matched[generation.term_docs(searcher, leaf.fieldname, _bytes(reader, leaf))] = True
+                matched[generation.postings(searcher, leaf.fieldname, _bytes(reader, leaf)).docs] = True
             else:
                 matched[list(searcher.docs_for_query(leaf))] = True
-        if reader.has_deletions():
-            matched[[docnum for docnum in range(matched.size) if reader.is_deleted(docnum)]] = False
     else:
         matched[list(searcher.docs_for_query(query))] = True
-    if allow is not None:
-        allowed = np.zeros_like(matched)
-        allowed[list(searcher.docs_for_query(allow))] = True
+    allowed = _allowed(searcher, allow)
+    if allowed is not None:
         matched &= allowed
     return matched
 
@@ -85,7 +98,7 @@ def search(generation: Generation, request: SearchRequest) -> SearchResults:
         total = int(matched.sum())
         pages = -(-total // request.per_page)
         page = min(max(1, request.page), max(pages, 1))
-        top = _top(searcher, query, allow, page * request.per_page) if total else []
+        top = _top(generation, searcher, query, allow, page * request.per_page) if total else []
         shown = [docnum for _score, docnum in top[(page - 1) * request.per_page:page * request.per_page]]
         tokens = snippets.page_tokens(searcher, snippets.body_leaves(query), shown)
         hits = []
@@ -116,7 +129,7 @@ def _suggestion(generation: Generation, searcher, parsed: parsing.ParsedQuery, a
     again = parsing.parse(generation.parsers, searcher.reader(), corrected)
     if again.query is None:
         return None
-    top = _top(searcher, again.query, allow, 1)
+    top = _top(generation, searcher, again.query, allow, 1)
     if not top:
         return None
     before = parsing.coverage(searcher, parsed.words, best)

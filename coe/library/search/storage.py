@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 from whoosh import index
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import FilterMatcher
 
 from coe.library.search.analysis import content_of, make_schema, make_vocabulary_schema
 from coe.library.search.parsing import Parsers
@@ -72,8 +74,69 @@ def _open_index(folder: Path, indexname: str | None = None):
     raise IndexUnavailable(f"The search index cannot be opened ({failure}).")
 
 
-# How many postings (document numbers) a generation keeps in memory at most: 4 MiB of them.
+# How many postings a generation keeps in memory at most: 12 MiB of them (an int32 document
+# number and a float64 weight each).
 TERM_CACHE_POSTINGS = 1 << 20
+
+
+@dataclass(frozen=True)
+class TermPostings:
+    """A term's postings in every segment as arrays: document numbers (deleted items left out) and weights."""
+
+    docs: np.ndarray  # int32, ascending
+    weights: np.ndarray  # float64: the weights (term frequencies) Whoosh stores as float32
+    bounds: np.ndarray  # docs[bounds[n]:bounds[n + 1]] are segment n's postings
+    present: tuple[bool, ...]  # whether segment n's term dictionary holds the term (all its items may be deleted)
+
+    @property
+    def size(self) -> int:
+        return int(self.docs.size)
+
+
+def _leaf_arrays(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """A leaf matcher's document numbers and weights, a block at a time where the codec allows it.
+
+    Whoosh's W3LeafMatcher decodes each block's ids and weights at once, into a tuple and an array;
+    taking them through its private ``_read_ids``, ``_read_weights``, ``_ids``, ``_weights`` and
+    ``_next_block`` saves three Python calls per posting. This is the one function that touches
+    Whoosh's private attributes; any other matcher, or a Whoosh whose internals changed names, is
+    read one posting at a time through the public Matcher interface.
+    """
+    if isinstance(matcher, W3LeafMatcher) and all(
+            hasattr(matcher, name) for name in ("_read_ids", "_read_weights", "_ids", "_weights", "_next_block")):
+        id_blocks, weight_blocks = [np.empty(0, dtype=np.int32)], [np.empty(0)]
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            id_blocks.append(np.asarray(matcher._ids, dtype=np.int32))
+            weight_blocks.append(np.asarray(matcher._weights, dtype=np.float64))
+            matcher._next_block()
+        return np.concatenate(id_blocks), np.concatenate(weight_blocks)
+    ids, weights = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float64)
+
+
+def read_postings(searcher, fieldname: str, btext: bytes, deleted: np.ndarray) -> TermPostings:
+    """Read a term's postings from every segment of ``searcher``, leaving out the deleted items."""
+    docs, weights, present = [], [], []
+    for subsearcher, offset in searcher.leaf_searchers():
+        reader = subsearcher.reader()
+        ids, found = np.empty(0, dtype=np.int32), np.empty(0)
+        present.append((fieldname, btext) in reader)
+        if present[-1]:
+            matcher = reader.postings(fieldname, btext)
+            # A segment with deletions wraps its postings in a filter; the deleted mask does its work here.
+            ids, found = _leaf_arrays(matcher.child if isinstance(matcher, FilterMatcher) else matcher)
+            ids += offset
+        alive = ~deleted[ids]
+        docs.append(ids[alive])
+        weights.append(found[alive])
+    bounds = np.cumsum([0] + [segment.size for segment in docs])
+    return TermPostings(np.concatenate(docs), np.concatenate(weights), bounds, tuple(present))
 
 
 @dataclass(frozen=True)
@@ -111,7 +174,7 @@ class Generation:
     Whoosh searchers are not documented as safe to share between threads, so each request
     borrows one from a pool and gives it back; the pool grows to the number of threads that
     search at once. What a generation reads once (the parsers, the vocabulary, the facet
-    column, common words' postings) is read once for all threads.
+    column, terms' postings, field lengths) is read once for all threads.
     """
 
     def __init__(self, name: str, folder: Path):
@@ -122,8 +185,10 @@ class Generation:
         self._idle: queue.SimpleQueue = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._facets: Facets | None = None
-        self._term_docs: OrderedDict[tuple[str, bytes], np.ndarray] = OrderedDict()
-        self._term_docs_size = 0
+        self._postings: OrderedDict[tuple[str, bytes], TermPostings] = OrderedDict()
+        self._postings_size = 0
+        self._lengths: dict[str, np.ndarray] = {}
+        self._deleted: np.ndarray | None = None
 
     @contextmanager
     def searcher(self) -> Iterator:
@@ -150,27 +215,52 @@ class Generation:
                     self._facets = Facets.of(rows)
         return self._facets
 
-    def term_docs(self, searcher, fieldname: str, btext: bytes) -> np.ndarray:
-        """The document numbers of a term's postings (deleted ones included), read once and kept.
+    def postings(self, searcher, fieldname: str, btext: bytes) -> TermPostings:
+        """A term's postings as arrays, read once and kept (the least recently used are dropped first).
 
         A common word's postings cover most of the library; reading them for every question
         that uses the word would cost more than all the rest of the search.
         """
         key = (fieldname, btext)
         with self._lock:
-            found = self._term_docs.get(key)
+            found = self._postings.get(key)
             if found is not None:
-                self._term_docs.move_to_end(key)
+                self._postings.move_to_end(key)
                 return found
-        docs = np.fromiter(searcher.postings(fieldname, btext).all_ids(), dtype=np.int32) \
-            if searcher.reader().frequency(fieldname, btext) else np.empty(0, dtype=np.int32)
+        postings = read_postings(searcher, fieldname, btext, self.deleted(searcher))
         with self._lock:
-            self._term_docs[key] = docs
-            self._term_docs_size += docs.size
-            while self._term_docs_size > TERM_CACHE_POSTINGS and len(self._term_docs) > 1:
-                _key, dropped = self._term_docs.popitem(last=False)
-                self._term_docs_size -= dropped.size
-        return docs
+            if key not in self._postings:
+                self._postings[key] = postings
+                self._postings_size += postings.size
+            while self._postings_size > TERM_CACHE_POSTINGS and len(self._postings) > 1:
+                _key, dropped = self._postings.popitem(last=False)
+                self._postings_size -= dropped.size
+        return postings
+
+    def lengths(self, searcher, fieldname: str) -> np.ndarray:
+        """Every item's length in ``fieldname`` by document number, as BM25F reads it (Whoosh's quantised lengths)."""
+        found = self._lengths.get(fieldname)
+        if found is None:
+            found = np.zeros(searcher.doc_count_all(), dtype=np.float64)
+            for subsearcher, offset in searcher.leaf_searchers():
+                for docnum in range(subsearcher.doc_count_all()):
+                    # The scorer's own call; None where the item has nothing in the field (never scored).
+                    found[offset + docnum] = subsearcher.doc_field_length(docnum, fieldname, 1) or 0
+            with self._lock:
+                found = self._lengths.setdefault(fieldname, found)
+        return found
+
+    def deleted(self, searcher) -> np.ndarray:
+        """Which items are deleted (replaced by a later change), as a boolean mask by document number."""
+        if self._deleted is None:
+            deleted = np.zeros(searcher.doc_count_all(), dtype=bool)
+            for subsearcher, offset in searcher.leaf_searchers():
+                reader = subsearcher.reader()
+                if reader.has_deletions():
+                    for docnum in range(reader.doc_count_all()):
+                        deleted[offset + docnum] = reader.is_deleted(docnum)
+            self._deleted = deleted
+        return self._deleted
 
     def doc_count(self) -> int:
         return self._index.doc_count()
