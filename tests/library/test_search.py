@@ -296,3 +296,14 @@ def test_zero_result_queries_are_counted_for_admins(app, library):
     db.session.commit()
     misses = {m.query: m.count for m in db.session.scalars(db.select(SearchMiss))}
     assert misses == {"quantum blockchain": 3}
+
+
+def test_a_question_keeps_its_coordination_when_acronyms_and_wildcards_are_rewritten(library):
+    from coe.content.pipeline import content_state
+    from coe.library.services import search_index
+
+    generation = search_index().current()
+    with generation.searcher() as searcher:
+        for question in ("raci for the steering committee", "retro* actions owners"):
+            parsed = parsing.parse(generation.parsers, searcher.reader(), question, content_state().synonyms)
+            assert parsed.query.scale == parsing.COORDINATION, question

@@ -108,14 +108,14 @@ def synonyms() -> list[tuple[str, str]]:
 
 
 def questions(generation, searcher, with_synonyms: bool) -> list[tuple[str, Query]]:
-    """The questions parsed as the app parses them (with the synonyms) or as a request without synonyms
-    is (the top OR keeps its coordination scale), each checked to be one that the arrays rank."""
+    """The questions parsed as the app parses them (with the synonyms) or without synonyms; either way
+    the top OR keeps its coordination scale. Each is checked to be one that the arrays rank."""
     found = []
     for text in QUESTIONS:
         query = parsing.parse(generation.parsers, searcher.reader(), text, synonyms() if with_synonyms else ()).query
         assert vectors.is_question(query), (text, query)
         found.append((text, query))
-    assert with_synonyms or sum(query.scale == parsing.COORDINATION for _, query in found) >= 30
+    assert sum(query.scale == parsing.COORDINATION for _, query in found) >= 30
     return found
 
 
@@ -165,23 +165,13 @@ def or_matchers(request, monkeypatch):
         monkeypatch.setattr(Or, "matcher_type", Or.DEFAULT_MATCHER)
 
 
-def test_questions_rank_as_whooshs_collector_ranks_them(library, or_matchers):
-    """As the app parses them: Whoosh's top 10, and its order of every match, with the same scores."""
+@pytest.mark.parametrize("with_synonyms", [True, False], ids=["as the app parses", "without synonyms"])
+def test_questions_rank_as_whoosh_ranks_them_without_replacing_its_matcher(library, or_matchers, with_synonyms):
+    """Whoosh's top 10, and its order of every match, with the same scores, when its collector keeps the
+    matcher tree it starts with. Its default collector differs where a term's postings run out before
+    an item: see the last test."""
     with library.searcher() as searcher:
-        for text, query in questions(library, searcher, with_synonyms=True):
-            for limit in (10, searcher.doc_count_all()):
-                ours = scoring._top(library, searcher, query, None, limit)
-                assert ours, text
-                assert_same_ranking(ours, whoosh_top(searcher, query, limit), text)
-
-
-def test_coordinated_questions_rank_as_whoosh_ranks_them_without_replacing_its_matcher(library, or_matchers):
-    """With a coordination scale: as Whoosh's collector ranks them when it keeps its first matcher tree.
-
-    Its default collector differs where a term's postings run out before an item: see the next test.
-    """
-    with library.searcher() as searcher:
-        for text, query in questions(library, searcher, with_synonyms=False):
+        for text, query in questions(library, searcher, with_synonyms):
             for limit in (10, searcher.doc_count_all()):
                 ours = scoring._top(library, searcher, query, None, limit)
                 assert ours, text
@@ -190,11 +180,11 @@ def test_coordinated_questions_rank_as_whoosh_ranks_them_without_replacing_its_m
 
 def test_filtered_questions_rank_as_whooshs_filter_collector_ranks_them(library):
     with library.searcher() as searcher:
-        for with_synonyms, replace in ((True, 10), (False, 0)):
+        for with_synonyms in (True, False):
             for text, query in questions(library, searcher, with_synonyms)[:15]:
                 for allow in (Term("kind", "templates"), Term("tag", "risk")):
                     assert_same_ranking(scoring._top(library, searcher, query, allow, 10),
-                                        whoosh_top(searcher, query, 10, allow, replace), text)
+                                        whoosh_top(searcher, query, 10, allow, replace=0), text)
 
 
 def test_whooshs_default_collector_scores_coordinated_questions_with_fewer_terms_where_some_have_run_out(library):

@@ -103,7 +103,10 @@ def _rewrite(query: Query, fn: Callable[[Query], Query | None]) -> Query:
         return replaced
     if query.is_leaf():
         return query
-    return query.apply(lambda child: _rewrite(child, fn))
+    rewritten = query.apply(lambda child: _rewrite(child, fn))
+    if isinstance(query, Or) and isinstance(rewritten, Or):
+        rewritten.scale = query.scale  # Query.apply keeps the children and the boost, not the coordination
+    return rewritten
 
 
 def _leaves(query: Query):

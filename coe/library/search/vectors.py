@@ -27,9 +27,9 @@ The replacement drops the terms whose postings have run out, and the new CoordMa
 terms again, so an item that comes after some term's last posting is scored with a smaller term
 count (lower, usually) than the same item would get before it: a score depends on where the item
 stands in the index. Here the term count is the tree's for every item, as Whoosh scores when it
-keeps its first matcher (``TopCollector(replace=0)``). The equivalence tests compare with that
-collector for such questions, with the default one for the others, and check that the default
-one differs only by counting fewer terms.
+keeps its first matcher (``TopCollector(replace=0)``). Every question the app parses has that
+scale (``parsing.COORDINATION``); the equivalence tests compare with that collector, and check
+that the default one differs only by counting fewer terms.
 """
 
 from __future__ import annotations
