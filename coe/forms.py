@@ -5,14 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from collections.abc import Iterable
+
 from flask import flash, redirect
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from werkzeug.wrappers import Response
 
 from coe.errors import DomainError
 from coe.extensions import db
 
 T = TypeVar("T")
+
+
+def choices(pairs: Iterable[tuple[object, str]], optgroup: str | None = None) -> list[SelectChoice]:
+    """Options of a select field, as WTForms wants them (value, label, and the group they sit in)."""
+    return [SelectChoice(value=value, label=label, optgroup=optgroup) for value, label in pairs]
 
 
 def attach_errors(form: FlaskForm, error: DomainError) -> None:

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from coe.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from coe.auth.people import EMAIL_MAX, NAME_MAX, time_zone_names
+from coe.forms import choices
 
 PASSWORD_LENGTH = Length(min=MIN_LENGTH, max=MAX_LENGTH,
                          message=f"Use {MIN_LENGTH} to {MAX_LENGTH} characters; a few unrelated words make a strong password.")
@@ -75,9 +76,9 @@ class PersonForm(FlaskForm):
     choices: list[str] = []
 
     def fill_choices(self, teams, profiles, zones: list[str]) -> None:
-        self.team_id.choices = [(0, "— no team —")] + [(team.id, team.name) for team in teams]
-        self.led_team_ids.choices = [(team.id, team.name) for team in teams]
-        self.role_profile.choices = [("", "— none —")] + [(code, title) for code, title in profiles]
+        self.team_id.choices = choices([(0, "— no team —")] + [(team.id, team.name) for team in teams])
+        self.led_team_ids.choices = choices((team.id, team.name) for team in teams)
+        self.role_profile.choices = choices([("", "— none —")] + list(profiles))
         self.choices = zones
 
 

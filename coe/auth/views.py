@@ -12,7 +12,7 @@ from coe.auth.forms import (ChangePasswordForm, ConfirmForm, ForgotPasswordForm,
                             ProfileForm, SetPasswordForm, TeamForm, time_zone_choices)
 from coe.errors import DomainError
 from coe.extensions import db, limiter
-from coe.forms import attach_errors, submit
+from coe.forms import attach_errors, choices, submit
 from coe.mail import mail_enabled
 
 bp = Blueprint("auth", __name__)
@@ -301,8 +301,8 @@ def teams():
 def edit_team(team_id: int | None = None):
     team = services.get_team(team_id) if team_id else None
     form = TeamForm(obj=team)
-    form.lead_ids.choices = [(p.id, f"{p.display_name} ({p.email})")
-                             for p in services.list_people(include_inactive=False)]
+    form.lead_ids.choices = choices((p.id, f"{p.display_name} ({p.email})")
+                                    for p in services.list_people(include_inactive=False))
     if team is not None and request.method == "GET":
         form.lead_ids.data = [person.id for person in team.leads]
     done = submit(form, lambda: services.save_team(team, form.name.data, form.description.data or "",

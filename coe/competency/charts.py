@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pygal
 from pygal.style import Style
 
@@ -18,4 +20,8 @@ def radar_svg(title: str, labels: list[str], targets: list[int], current: list[i
     chart.x_labels = labels
     chart.add("Target", targets)
     chart.add("Current", current)
-    return chart.render()
+    # pygal adds its configuration as an inline script even without its JavaScript: an image needs none.
+    return _SCRIPT.sub(b"", chart.render())
+
+
+_SCRIPT = re.compile(rb"<script\b.*?</script>", re.DOTALL)

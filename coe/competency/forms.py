@@ -7,8 +7,9 @@ from wtforms import DateField, HiddenField, SelectField, SubmitField, TextAreaFi
 from wtforms.validators import DataRequired, Length, Optional
 
 from coe.competency.models import LEVEL_NAMES
+from coe.forms import choices
 
-LEVEL_CHOICES = [(level, f"{level} {name}") for level, name in LEVEL_NAMES.items()]
+LEVEL_CHOICES = choices((level, f"{level} {name}") for level, name in LEVEL_NAMES.items())
 
 
 class RatingForm(FlaskForm):
@@ -20,11 +21,12 @@ class RatingForm(FlaskForm):
                          description="What you did that shows this level: the project, the situation, the result.")
     evidence_url = URLField("Link to evidence (optional)", validators=[Optional(), Length(max=500)],
                             description="A document, a deliverable or a recording that shows it.")
-    as_role = SelectField("You validate as", choices=[("lead", "their lead"), ("mentor", "their mentor")])
+    as_role = SelectField("You validate as", choices=choices([("lead", "their lead"), ("mentor", "their mentor")]))
     rate = SubmitField("Save the rating")
 
     def fill(self, areas) -> None:
-        self.competency.choices = [(area.name, [(c.code, c.name) for c in competencies]) for area, competencies in areas]
+        self.competency.choices = [choice for area, competencies in areas
+                                   for choice in choices(((c.code, c.name) for c in competencies), area.name)]
 
 
 class GoalForm(FlaskForm):

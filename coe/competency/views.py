@@ -10,7 +10,7 @@ from coe.auth.services import get_person
 from coe.competency import charts, profile, services
 from coe.competency.forms import DoneForm, GoalForm, RatingForm, RoleProfileForm
 from coe.competency.models import LEVEL_NAMES
-from coe.forms import submit
+from coe.forms import choices, submit
 
 bp = Blueprint("competency", __name__)
 
@@ -86,8 +86,8 @@ def person(person_id: int):
     rating = RatingForm(prefix="rating")
     rating.fill(view.areas)
     # Who validates: as their lead, as their mentor; an admin who is neither validates as a lead would.
-    roles = [(role, label) for role, label in rating.as_role.choices if _acts_as(role, person)]
-    rating.as_role.choices = roles or [("lead", "a CoE admin")]
+    roles = [choice for choice in rating.as_role.choices if _acts_as(choice.value, person)]
+    rating.as_role.choices = roles or choices([("lead", "a CoE admin")])
     if request.method == "POST" and "rating-rate" in request.form:
         policy.require(current_user, "competency.validate", person)
         done = submit(rating, lambda: profile.validate(current_user, person, rating.competency.data,
@@ -100,7 +100,7 @@ def person(person_id: int):
     role = None
     if policy.can(current_user, "competency.change_profile", person):
         role = RoleProfileForm(prefix="role", role_profile=person.role_profile or "")
-        role.role_profile.choices = [("", "— none —")] + services.role_profile_choices()
+        role.role_profile.choices = choices([("", "— none —")] + services.role_profile_choices())
         if request.method == "POST" and "role-change_profile" in request.form:
             done = submit(role, lambda: profile.change_role_profile(person, role.role_profile.data, current_user),
                           f"{person.display_name}'s role profile is changed; their targets follow it.",

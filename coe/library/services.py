@@ -217,10 +217,14 @@ OFFERINGS_PER_COMPETENCY = 5
 
 def documents_for_competencies(codes: list[str]) -> dict[str, list[Offering]]:
     """The library's answer to "what builds this competency?": a few documents per competency, ranked in SQL."""
+    # Documents about fewer competencies are more about each: they come first.
+    breadth = (select(DocumentCompetency.document_id, func.count().label("breadth"))
+               .group_by(DocumentCompetency.document_id).subquery())
     ranked = (select(DocumentCompetency.competency_code, Document.kind, Document.slug, Document.title,
                      func.row_number().over(partition_by=DocumentCompetency.competency_code,
-                                            order_by=(Document.kind, Document.title)).label("rank"))
+                                            order_by=(breadth.c.breadth, Document.kind, Document.title)).label("rank"))
               .join(Document, Document.id == DocumentCompetency.document_id)
+              .join(breadth, breadth.c.document_id == Document.id)
               .where(DocumentCompetency.competency_code.in_(codes), Document.archived_at.is_(None)).subquery())
     rows = db.session.execute(
         select(ranked.c.competency_code, ranked.c.kind, ranked.c.slug, ranked.c.title)
