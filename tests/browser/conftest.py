@@ -48,13 +48,17 @@ def _browser_database(tmp: Path) -> str:
     return parsed.set(database=name).render_as_string(hide_password=False)
 
 
+LIVE_DATABASE: dict[str, str] = {}
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("live")
     port = _free_port()
+    LIVE_DATABASE["url"] = _browser_database(tmp)
     env = {
         **os.environ,
-        "COE_DATABASE_URL": _browser_database(tmp),
+        "COE_DATABASE_URL": LIVE_DATABASE["url"],
         "COE_INDEX_DIR": str(tmp / "index"),
         "COE_INSTANCE_PATH": str(tmp / "instance"),
         "COE_DEMO_PASSWORD": DEMO_PASSWORD,
@@ -114,3 +118,20 @@ def login(page):
         return page
 
     return login_as
+
+
+@pytest.fixture
+def person_id(live_server):
+    """Look up a demo person's id in the live server's database."""
+    from sqlalchemy import create_engine, text
+
+    from coe.config import database_url
+
+    engine = create_engine(database_url("", {"COE_DATABASE_URL": LIVE_DATABASE["url"]}))
+
+    def lookup(email: str) -> int:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT id FROM person WHERE email = :email"), {"email": email}).scalar_one()
+
+    yield lookup
+    engine.dispose()
