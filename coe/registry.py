@@ -122,6 +122,9 @@ class Registry:
     role_profiles: Callable[[], list[tuple[str, str]]] = lambda: []
     # Whether (mentor id, mentee id) have an active mentorship; the mentoring domain provides it.
     is_active_mentor: Callable[[int, int], bool] = lambda mentor_id, mentee_id: False
+    # Called when a mentor signs off a mentee's progress in a competency after a completed session:
+    # (mentee id, competency code, mentor id). The training domain completes mentor-session steps.
+    mentor_signoff_listeners: list[Callable[[int, str, int], None]] = field(default_factory=list)
 
     def add_content_source(self, source: ContentSource) -> None:
         self.content_sources.append(source)
