@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -15,9 +16,9 @@ from datetime import datetime
 from email.utils import make_msgid
 
 from flask import Flask, current_app, render_template
-from sqlalchemy import DateTime, String, select
+from sqlalchemy import DateTime, String, event, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from coe.auth.models import utcnow
 from coe.extensions import db
@@ -82,9 +83,30 @@ def render_mail(key: str, to: str, template: str, attachments: tuple[Attachment,
 
 
 def send(mails: list[Mail]) -> None:
-    """Queue the messages for sending (one task for the lot); nothing happens when mail is off."""
+    """Send the messages once the current transaction commits (one task for the lot); none if it rolls back.
+
+    Nothing happens when mail is off. Queuing after the commit means a message never announces
+    something that did not happen, and the task never waits on the request's own write lock.
+    """
     if mails and mail_enabled():
-        deliver_mails([mail.__dict__ | {"attachments": [a.__dict__ for a in mail.attachments]} for mail in mails])
+        outbox = db.session.info.setdefault(OUTBOX, [])
+        outbox.extend(mail.__dict__ | {"attachments": [a.__dict__ for a in mail.attachments]} for mail in mails)
+
+
+OUTBOX = "coe_outbox"
+
+
+@event.listens_for(Session, "after_commit")
+def _queue_after_commit(session: Session) -> None:
+    messages = session.info.pop(OUTBOX, None)
+    if messages:
+        deliver_mails(messages)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
+        session.info.pop(OUTBOX, None)
 
 
 @huey.task(retries=5, retry_delay=60)
@@ -118,10 +140,13 @@ def deliver_mails(messages: list[dict]) -> None:
 
 
 def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    # The name this host greets the server with; smtplib's default looks it up in DNS, which can stall.
+    helo = socket.gethostname()
     if settings.security == "ssl":
-        smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=30, context=ssl.create_default_context())
+        smtp = smtplib.SMTP_SSL(settings.host, settings.port, local_hostname=helo, timeout=30,
+                                context=ssl.create_default_context())
     else:
-        smtp = smtplib.SMTP(settings.host, settings.port, timeout=30)
+        smtp = smtplib.SMTP(settings.host, settings.port, local_hostname=helo, timeout=30)
         if settings.security == "starttls":
             smtp.starttls(context=ssl.create_default_context())
     if settings.user:

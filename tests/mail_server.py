@@ -31,7 +31,7 @@ class MailServer:
     def __init__(self):
         self.inbox = Inbox()
         self.port = free_port()
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, server_hostname="localhost")
 
     def __enter__(self) -> MailServer:
         self.controller.start()
