@@ -89,9 +89,10 @@ def send(mails: list[Mail]) -> None:
     something that did not happen, and the task never waits on the request's own write lock.
     """
     if mails and mail_enabled():
-        if not db.session.in_transaction():
-            db.session.begin()  # so that a rollback, too, ends a transaction and empties the outbox
-        outbox = db.session.info.setdefault(OUTBOX, [])
+        session = db.session()
+        if not session.in_transaction():
+            session.begin()  # so that a rollback, too, ends a transaction and empties the outbox
+        outbox = session.info.setdefault(OUTBOX, [])
         outbox.extend(mail.__dict__ | {"attachments": [a.__dict__ for a in mail.attachments]} for mail in mails)
 
 
