@@ -64,7 +64,7 @@ def register_extensions(app: Flask) -> None:
     from coe.extensions import bootstrap, configure_sqlite, csrf, db, limiter, login_manager, migrate
     from coe.registry import init_registry
 
-    from coe import mail, tasks  # noqa: F401 - mail's model joins the metadata
+    from coe import audit, mail, tasks  # noqa: F401 - their models join the metadata
 
     init_registry(app)
     db.init_app(app)

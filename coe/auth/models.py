@@ -67,9 +67,9 @@ class Person(db.Model):
         secondary=team_lead, back_populates="leads", order_by="Team.name"
     )
 
-    # Flask-Login protocol. The id it stores carries the session version, so bumping the
-    # version (logout, password change, deactivation) invalidates every old session and
-    # remember cookie on the server side.
+    # Flask-Login protocol. The id it stores names one server-side sign-in (LoginSession) and
+    # carries the session version, so bumping the version (log out everywhere, password change,
+    # deactivation) invalidates every session and remember cookie at once.
     @property
     def is_authenticated(self) -> bool:
         return True
@@ -119,3 +119,24 @@ class SignInLink(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+
+
+class LoginSession(db.Model):
+    """One sign-in on one device: ended by its logout, by idling, by its age, or by ending them all.
+
+    The browser holds a random key; the table holds only its SHA-256, so a copy of the database
+    signs nobody in.
+    """
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
