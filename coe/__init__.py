@@ -26,7 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
-    for step in (configure_logging, trust_proxies, register_extensions, register_request_guards,
+    for step in (configure_logging, trust_proxies, register_extensions, register_request_guards, secure_responses,
                  register_blueprints, register_errorhandlers, register_template_helpers, register_commands):
         step(app)
     return app
@@ -89,11 +89,36 @@ def register_request_guards(app: Flask) -> None:
     def reject_nul_characters():
         # PostgreSQL cannot store NUL in text; no form or query of this site needs it.
         values = list(request.args.values())
-        if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            values += list(request.form.values())
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                values += list(request.form.keys()) + list(request.form.values())
+            elif request.is_json:
+                values += _json_strings(request.get_json(silent=True))
         if any("\x00" in value for value in values):
             raise InvalidInput("The request contained a NUL character, which this site does not accept. "
                                "Remove it and try again.")
+
+
+def _json_strings(value, depth: int = 0) -> list[str]:
+    """Every key and string in a JSON document (to a sane depth), for the NUL check."""
+    if isinstance(value, str):
+        return [value]
+    if depth > 32:
+        from coe.errors import InvalidInput
+
+        raise InvalidInput("The request's JSON is nested more deeply than any page of this site sends.")
+    if isinstance(value, dict):
+        return [s for key, item in value.items() for s in [key, *_json_strings(item, depth + 1)]]
+    if isinstance(value, list):
+        return [s for item in value for s in _json_strings(item, depth + 1)]
+    return []
+
+
+def secure_responses(app: Flask) -> None:
+    """Send the browser security headers (CSP, framing, referrer, HSTS on HTTPS, no-store) on every response."""
+    from coe import security
+
+    security.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -123,7 +148,7 @@ def register_template_helpers(app: Flask) -> None:
     from flask_login import current_user
 
     from coe.auth import policy
-    from coe.formatting import format_date, format_datetime
+    from coe.formatting import format_date, format_datetime, format_device
     from coe.registry import registry
 
     def role_profile_title(code: str | None) -> str:
@@ -140,6 +165,7 @@ def register_template_helpers(app: Flask) -> None:
 
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_device, "device")
 
 
 def register_commands(app: Flask) -> None:

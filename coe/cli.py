@@ -9,6 +9,7 @@ import click
 from flask.cli import FlaskGroup, ScriptInfo
 from werkzeug.serving import run_simple
 
+from coe.config import cookie_settings
 from coe.tasks import huey, start_in_process_consumer
 
 
@@ -63,7 +64,7 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int) -> None:
     os.environ.setdefault("COE_SECURE_COOKIES", "false" if host in {"127.0.0.1", "localhost", "::1"} else "true")
     app = ctx.ensure_object(ScriptInfo).load_app()
     secure = os.environ["COE_SECURE_COOKIES"] == "true"
-    app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
+    app.config.update(cookie_settings(secure))
     logins, password = prepare_site(app, demo)
     if logins:
         click.echo("\nDemo accounts (all share one password):")

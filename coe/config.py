@@ -61,6 +61,20 @@ def load_or_create_secret_key(instance_path: str) -> str:
     return key
 
 
+def cookie_settings(secure: bool) -> dict:
+    """Cookie flags and names for HTTPS (``secure``) or plain HTTP on a developer's machine.
+
+    __Host- cookies are sent only over HTTPS, for this host and path /: browsers refuse them over
+    plain HTTP, so the prefix comes with the Secure flag.
+    """
+    return {
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_SECURE": secure,
+        "SESSION_COOKIE_NAME": "__Host-coe_session" if secure else "coe_session",
+        "REMEMBER_COOKIE_NAME": "__Host-coe_remember" if secure else "coe_remember",
+    }
+
+
 def from_environment(instance_path: str, environ: os._Environ | dict | None = None) -> dict:
     """Build the configuration mapping from ``COE_*`` variables and embedded defaults."""
     env = os.environ if environ is None else environ
@@ -90,12 +104,14 @@ def from_environment(instance_path: str, environ: os._Environ | dict | None = No
         "COE_SMTP_FROM": env.get("COE_SMTP_FROM") or "coe@localhost",
         "COE_SMTP_SECURITY": (env.get("COE_SMTP_SECURITY") or "starttls").lower(),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # A sign-in that is not remembered ends after this long unused, and after this long at most.
+        "COE_SESSION_IDLE_MINUTES": float(env.get("COE_SESSION_IDLE_MINUTES") or 8 * 60),
+        "COE_SESSION_MAX_HOURS": float(env.get("COE_SESSION_MAX_HOURS") or 12),
+        **cookie_settings(secure),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 14,
         "BOOTSTRAP_SERVE_LOCAL": True,
         "WTF_CSRF_TIME_LIMIT": 60 * 60 * 8,

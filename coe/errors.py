@@ -12,6 +12,8 @@ from werkzeug.exceptions import HTTPException
 from coe.extensions import db
 
 log = logging.getLogger(__name__)
+# Authentication and authorization failures, for an operator's alerting: no secrets, no emails.
+security_log = logging.getLogger("coe.security")
 
 
 class DomainError(Exception):
@@ -99,6 +101,16 @@ def error_response(status: int, message: str | None = None):
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
+def _who() -> str:
+    """The signed-in person's id for a log line (never a name, email or credential)."""
+    from flask_login import current_user
+
+    try:
+        return f"person {current_user.id}" if current_user.is_authenticated else "an anonymous visitor"
+    except Exception:  # noqa: BLE001 - the log line must not fail the error page
+        return "an unknown visitor"
+
+
 def register_errorhandlers(app: Flask) -> None:
     """Render every error in the site's layout (JSON under /api/)."""
 
@@ -106,10 +118,15 @@ def register_errorhandlers(app: Flask) -> None:
     def handle_domain_error(error: DomainError):
         # Whatever the failed operation flushed must not be committed by anything later.
         db.session.rollback()
+        if isinstance(error, NotAllowed):
+            security_log.warning("access refused: %s %s for %s from %s", request.method, request.path,
+                                 _who(), request.remote_addr)
         return error_response(error.status, error.message)
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError):
+        security_log.warning("CSRF check failed (%s): %s %s for %s from %s", error.description, request.method,
+                             request.path, _who(), request.remote_addr)
         return error_response(
             400,
             "The form's security token was missing, expired or forged, so nothing was changed. "
@@ -122,6 +139,8 @@ def register_errorhandlers(app: Flask) -> None:
         message = None
         if status == 429:
             message = EXPLANATIONS[429]
+            security_log.warning("rate limit reached: %s %s from %s", request.method, request.path,
+                                 request.remote_addr)
         response = error_response(status, message)
         if status == 405 and error.valid_methods:
             resp, code = response

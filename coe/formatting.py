@@ -21,3 +21,19 @@ def format_datetime(value: dt.datetime | None, time_zone: str | None = None) -> 
         value = value.replace(tzinfo=dt.timezone.utc)
     local = value.astimezone(ZoneInfo(time_zone or "UTC"))
     return f"{format_date(local)}, {local.strftime('%H:%M')} {local.tzname()}"
+
+
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
+             ("Chromium/", "Chromium"), ("Safari/", "Safari"))
+_SYSTEMS = (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"), ("Windows", "Windows"),
+            ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+
+
+def format_device(user_agent: str | None) -> str:
+    """"Firefox on Windows" from a User-Agent header, or "Unknown device"."""
+    agent = user_agent or ""
+    browser = next((name for marker, name in _BROWSERS if marker in agent), None)
+    system = next((name for marker, name in _SYSTEMS if marker in agent), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "Unknown device"

@@ -11,12 +11,12 @@ from coe.extensions import login_manager
 
 def init_app(app: Flask) -> None:
     """Bind the session loader and the login gate that sends anonymous visitors to the login page."""
-    from coe.auth.services import load_session_person
+    from coe.auth import sessions
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to see that page."
     login_manager.login_message_category = "info"
-    login_manager.user_loader(load_session_person)
+    login_manager.user_loader(sessions.load)
 
     @app.before_request
     def require_login():

@@ -83,7 +83,11 @@ class Person(db.Model):
         return False
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        # The token of the sign-in this object was loaded through (see coe.auth.sessions).
+        token = getattr(self, "_session_token", None)
+        if token is None:
+            raise RuntimeError("sign the person in through coe.auth.sessions.start, which makes their session")
+        return token
 
     @property
     def roles(self) -> list[str]:

@@ -53,10 +53,25 @@ def normalise_email(raw: str) -> tuple[str | None, str | None]:
     if len(raw) > EMAIL_MAX:
         return None, f"the email address has {len(raw)} characters; the most is {EMAIL_MAX}"
     try:
-        result = validate_email(raw, check_deliverability=False)
+        # strict: a local part over 64 characters is refused, as RFC 5321 sets it.
+        result = validate_email(raw, check_deliverability=False, strict=True)
     except EmailNotValidError as exc:
         return None, f"“{raw}” is not a valid email address: {exc}"
+    scripts = _scripts(result.normalized)
+    if len(scripts) > 1:
+        return None, (f"“{raw}” mixes letters of different scripts ({', '.join(sorted(scripts)).title()}), "
+                      "as look-alike addresses do; type the address again")
     return result.normalized.lower(), None
+
+
+def _scripts(text: str) -> set[str]:
+    """The scripts of the letters in ``text``: "pm@exаmple.org" with a Cyrillic а gives {LATIN, CYRILLIC}."""
+    found = set()
+    for char in text:
+        if unicodedata.category(char).startswith("L"):
+            name = unicodedata.name(char, "")
+            found.add(name.split(" ")[0] if name else "UNKNOWN")
+    return found
 
 
 def name_problem(name: str) -> str | None:

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.exc import IntegrityError
 
-from coe.auth import importing, passwords, people, tokens
+from coe import audit
+from coe.auth import importing, passwords, people, sessions, tokens
 from coe.auth.importing import ImportRejected, RowError  # noqa: F401 - the import's errors, for callers
 from coe.auth.models import Person, Team, utcnow
 from coe.auth.people import PersonData, time_zone_names  # noqa: F401 - the record callers build
@@ -172,23 +173,40 @@ def create_person(data: PersonData, password: str | None = None) -> Person:
     return person
 
 
-def update_person(person: Person, data: PersonData) -> Person:
+def update_person(person: Person, data: PersonData, acting: Person | None = None) -> Person:
     email = _check_person_data(data, person)
     if person.is_admin and not data.is_admin:
         _ensure_another_admin(person)
+    before = _roles(person)
     _apply(person, data, email)
     _flush(f"Someone already uses {email}: each person needs their own email address.")
+    _audit_role_changes(person, before, _roles(person), acting)
     return person
+
+
+def _roles(person: Person) -> dict[str, object]:
+    return {"role.admin": person.is_admin, "role.mentor": person.is_mentor,
+            "role.lead": sorted(team.name for team in person.led_teams), "role.profile": person.role_profile}
+
+
+def _audit_role_changes(person: Person, before: dict, after: dict, acting: Person | None) -> None:
+    for action, was in before.items():
+        if after[action] != was:
+            audit.record(action, acting, person, before=was, after=after[action])
 
 
 def _ensure_another_admin(person: Person) -> None:
     # Lock every active admin row (PostgreSQL), so two admins removing each other at the same
     # moment are serialised and the second sees the first one's change.
-    admins = db.session.scalars(
-        select(Person.id).where(Person.is_admin.is_(True), Person.active.is_(True)).with_for_update()
+    # Only an admin who can sign in (active, with a password set) counts: one who has never
+    # accepted their invitation cannot take over.
+    admins = db.session.execute(
+        select(Person.id, Person.password_hash).where(Person.is_admin.is_(True), Person.active.is_(True))
+        .with_for_update()
     ).all()
-    if not [admin_id for admin_id in admins if admin_id != person.id]:
-        raise Conflict("This is the last active admin: make someone else an admin first.")
+    if not [admin_id for admin_id, password_hash in admins if admin_id != person.id and password_hash]:
+        raise Conflict("This is the last admin who can sign in: make someone else an admin, and wait until "
+                       "they have set their password, first.")
 
 
 def set_active(person: Person, active: bool, acting: Person) -> None:
@@ -197,6 +215,8 @@ def set_active(person: Person, active: bool, acting: Person) -> None:
         raise Conflict("You cannot deactivate your own account.")
     if not active and person.is_admin:
         _ensure_another_admin(person)
+    if person.active != active:
+        audit.record("person.reactivate" if active else "person.deactivate", acting, person)
     person.active = active
     if not active:
         end_sessions(person)
@@ -204,7 +224,7 @@ def set_active(person: Person, active: bool, acting: Person) -> None:
 
 
 def _set_password(person: Person, password: str) -> None:
-    problem = passwords.password_problem(password)
+    problem = passwords.password_problem(password, (person.email, person.display_name))
     if problem:
         raise InvalidInput(problem)
     person.password_hash = passwords.hash_password(password)
@@ -227,11 +247,18 @@ def change_password(person: Person, current: str, new: str) -> None:
 
 def end_sessions(person: Person) -> None:
     """Invalidate every session and remember cookie issued to the person."""
-    person.session_version = (person.session_version or 1) + 1
+    sessions.end_all(person)
 
 
 class LoginFailed(InvalidInput):
-    pass
+    """The credentials did not sign anyone in; ``reason`` is for the log, never for the page."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+NO_MATCH = "That email and password do not match an account."
 
 
 def authenticate(email: str, password: str) -> Person:
@@ -239,26 +266,16 @@ def authenticate(email: str, password: str) -> Person:
     person = find_person_by_email(email or "")
     if person is None or not person.password_hash:
         passwords.burn_time(password)
-        raise LoginFailed("That email and password do not match an account.")
+        raise LoginFailed(NO_MATCH, "no such account" if person is None else f"person {person.id} has no password")
     if not passwords.verify_password(person.password_hash, password):
-        raise LoginFailed("That email and password do not match an account.")
+        raise LoginFailed(NO_MATCH, f"wrong password for person {person.id}")
     if not person.active:
-        raise LoginFailed("This account has been deactivated. Ask a CoE admin to reactivate it.")
+        raise LoginFailed("This account has been deactivated. Ask a CoE admin to reactivate it.",
+                          f"person {person.id} is deactivated")
     if passwords.needs_rehash(person.password_hash):
         person.password_hash = passwords.hash_password(password)
     person.last_login_at = utcnow()
     db.session.flush()
-    return person
-
-
-def load_session_person(token: str) -> Person | None:
-    """Return the active person a session token names, if its session version is current."""
-    person_id, _, version = (token or "").partition(":")
-    if not person_id.isdigit() or not version.isdigit():
-        return None
-    person = db.session.get(Person, int(person_id))
-    if person is None or not person.active or person.session_version != int(version):
-        return None
     return person
 
 
@@ -321,6 +338,7 @@ def _invitation_mails(links: list[tokens.IssuedLink], link_url: LinkUrl) -> list
 def invite_person(person: Person, invited_by: Person | None, link_url: LinkUrl) -> tokens.IssuedLink:
     """Make a new invitation (earlier ones stop working) and email it when mail is on."""
     link = tokens.issue(person, "invitation", invited_by)
+    audit.record("person.sign_in_link", invited_by, person)
     send_mail(_invitation_mails([link], link_url))
     return link
 
@@ -328,6 +346,7 @@ def invite_person(person: Person, invited_by: Person | None, link_url: LinkUrl) 
 def create_person_and_invite(data: PersonData, invited_by: Person, link_url: LinkUrl,
                              invite: bool = True) -> tuple[Person, tokens.IssuedLink | None]:
     person = create_person(data)
+    audit.record("person.create", invited_by, person, roles=person.roles)
     return person, (invite_person(person, invited_by, link_url) if invite else None)
 
 
@@ -366,6 +385,8 @@ def import_people_csv(text: str, invite: bool = False, invited_by: Person | None
         raise Conflict("Someone added a person with one of these emails while the file was checked; "
                        "upload it again to see which.") from None
     links = tokens.issue_many([(person_id, None) for person_id in ids], "invitation", invited_by) if invite else []
+    audit.record("people.import", invited_by, None, people=len(ids), invitations=len(links),
+                 admins=sum(1 for _line, data in rows if data.is_admin))
     if links and link_url is not None:
         send_mail(_invitation_mails(links, link_url))
     return ImportResult(ids, links)

@@ -7,10 +7,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from coe.auth import policy, services, tokens
+from coe import audit
+from coe.auth import policy, services, sessions, throttle, tokens
 from coe.auth.forms import (ChangePasswordForm, ConfirmForm, ForgotPasswordForm, ImportForm, LoginForm, PersonForm,
                             ProfileForm, SetPasswordForm, TeamForm, time_zone_choices)
-from coe.errors import DomainError
+from coe.errors import DomainError, security_log
 from coe.extensions import db, limiter
 from coe.forms import attach_errors, choices, submit
 from coe.mail import mail_enabled
@@ -25,14 +26,12 @@ def safe_next(target: str | None) -> str | None:
     """Return ``target`` if it is a path on this site, else None."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
+        return None  # CR/LF and other controls: a header injection, never a page of this site
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return None
     return target
-
-
-def _login_account_key() -> str:
-    return "account:" + (request.form.get("email") or "").strip().lower()
 
 
 def _failed_login(response) -> bool:
@@ -41,7 +40,7 @@ def _failed_login(response) -> bool:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, methods=["POST"], deduct_when=_failed_login)
-@limiter.limit(LOGIN_LIMIT, methods=["POST"], deduct_when=_failed_login, key_func=_login_account_key)
+@limiter.limit(LOGIN_LIMIT, methods=["POST"], deduct_when=_failed_login, key_func=throttle.login_account_key)
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if current_user.is_authenticated and request.method == "GET":
@@ -50,13 +49,22 @@ def login():
         try:
             person = services.authenticate(form.email.data, form.password.data)
         except services.LoginFailed as exc:
+            security_log.warning("sign-in failed (%s) from %s", exc.reason, request.remote_addr)
             form.password.errors.append(exc.message)
         else:
-            db.session.commit()
-            session.clear()
-            login_user(person, remember=form.remember.data)
-            return redirect(safe_next(form.next.data) or url_for("home.index"))
+            _sign_in(person, remember=form.remember.data)
+            response = redirect(safe_next(form.next.data) or url_for("home.index"))
+            throttle.remember_device(response, person.email)
+            return response
     return render_template("auth/login.html", form=form)
+
+
+def _sign_in(person, remember: bool = False) -> None:
+    """Start a new server-side sign-in with a fresh session: nothing of the previous one carries over."""
+    sessions.start(person, remember=remember)
+    db.session.commit()
+    session.clear()
+    login_user(person, remember=remember)
 
 
 @bp.route("/logout", methods=["GET", "POST"])
@@ -65,13 +73,20 @@ def logout():
     policy.require(current_user, "account.use")
     form = ConfirmForm()
     if form.validate_on_submit():
-        services.end_sessions(current_user)
+        everywhere = request.form.get("scope") == "everywhere"
+        person = current_user._get_current_object()
+        if everywhere:
+            services.end_sessions(person)
+            audit.record("person.sessions_ended", person, person)
+        else:
+            sessions.end_current(person)
         db.session.commit()
-        logout_user()
         session.clear()
-        flash("You are signed out. Every session of your account has ended.", "success")
+        logout_user()  # after clearing the session: it marks the remember cookie for deletion there
+        flash("You are signed out of every device." if everywhere else "You are signed out.", "success")
         return redirect(url_for("auth.login"))
-    return render_template("auth/logout.html", form=form)
+    return render_template("auth/logout.html", form=form,
+                           others=len(sessions.active_sessions(current_user._get_current_object())) - 1)
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -94,23 +109,19 @@ def account():
             db.session.rollback()
             password.current_password.errors.append(exc.message)
         else:
-            db.session.commit()
-            login_user(current_user._get_current_object())
+            _sign_in(current_user._get_current_object())
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", profile=profile, password=password)
+    return render_template("auth/account.html", profile=profile, password=password,
+                           sessions=sessions.active_sessions(current_user._get_current_object()))
 
 
 # --- one-time links: invitations and password resets --------------------------------------
 
 
-def _reset_account_key() -> str:
-    return "reset:" + (request.form.get("email") or "").strip().lower()
-
-
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit("5 per hour", methods=["POST"])
-@limiter.limit("3 per hour", methods=["POST"], key_func=_reset_account_key)
+@limiter.limit("3 per hour", methods=["POST"], key_func=throttle.reset_account_key)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -136,9 +147,7 @@ def set_password(secret: str):
             db.session.rollback()
             form.new_password.errors.append(exc.message)
         else:
-            db.session.commit()
-            session.clear()
-            login_user(person)
+            _sign_in(person)
             flash("Your password is set and you are signed in. Welcome.", "success")
             return redirect(url_for("home.index"))
     return render_template("auth/set_password.html", form=form, person=person, purpose=link.purpose)
@@ -155,6 +164,17 @@ def require_admin():
 @admin.route("/")
 def index():
     return redirect(url_for("admin.people"))
+
+
+@admin.route("/audit")
+def audit_log():
+    action = request.args.get("action") or None
+    if action not in audit.ACTIONS:
+        action = None
+    person_id = request.args.get("person", type=int)
+    page = audit.events_page(page=request.args.get("page", 1, type=int) or 1, action=action, person_id=person_id)
+    person = services.get_person(person_id) if person_id else None
+    return render_template("admin/audit.html", page=page, actions=audit.ACTIONS, action=action, person=person)
 
 
 @admin.route("/people")
@@ -220,7 +240,7 @@ def new_person():
 def edit_person(person_id: int):
     person = services.get_person(person_id)
     form = _person_form(person)
-    done = submit(form, lambda: services.update_person(person, _person_data(form)),
+    done = submit(form, lambda: services.update_person(person, _person_data(form), current_user),
                   f"{person.display_name} is saved.", url_for("admin.people"))
     if done:
         return done

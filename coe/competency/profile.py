@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from coe import audit
 from coe.auth.models import Person, utcnow
 from coe.competency import levels as lv
 from coe.competency.models import (LEVEL_NAMES, VALIDATING_SOURCES, Competency, Evidence, Goal, Rating,
@@ -189,6 +190,7 @@ def validate(validator: Person, person: Person, code: str, level: int, note: str
                     note=_note(note), rated_by_id=validator.id, created_at=utcnow())
     db.session.add(rating)
     db.session.flush()
+    audit.record("competency.validate", validator, person, competency=code, level=rating.level, role=as_role)
     return rating
 
 
@@ -245,6 +247,7 @@ def change_role_profile(person: Person, new_profile: str | None, changed_by: Per
     person.role_profile = new_profile or None
     db.session.add(change)
     db.session.flush()
+    audit.record("role.profile", changed_by, person, before=change.from_profile, after=change.to_profile)
     return change
 
 

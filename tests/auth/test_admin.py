@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from coe.audit import AuditEvent
+from coe.auth import services
 from coe.auth.models import Person, Team
 from coe.extensions import db
 from tests.conftest import PASSWORD
@@ -146,9 +148,29 @@ def test_last_admin_cannot_lose_the_admin_role(app, admin_client):
     response = admin_client.submit(f"/admin/people/{me}", {
         "email": "admin@example.org", "display_name": "Admin", "team_id": "0", "role_profile": "pm",
         "time_zone": "UTC"})
-    assert "last active admin" in response.get_data(as_text=True)
+    assert "last admin who can sign in" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Person, me).is_admin
+
+
+def test_an_admin_who_never_set_a_password_does_not_count_as_another_admin(app, admin_client, make_person):
+    invited = make_person("new.admin@example.org", admin=True, password=None)
+    with app.app_context():
+        me = db.session.scalar(db.select(Person.id).where(Person.email == "admin@example.org"))
+    form = {"email": "admin@example.org", "display_name": "Admin", "team_id": "0", "role_profile": "pm",
+            "time_zone": "UTC"}
+    response = admin_client.submit(f"/admin/people/{me}", form)
+    assert "last admin who can sign in" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Person, me).is_admin
+        # Once the other admin has a password, the role can go.
+        services.set_password(db.session.get(Person, invited), "a passphrase the new admin chose")
+        db.session.commit()
+    assert admin_client.submit(f"/admin/people/{me}", form).status_code == 302
+    with app.app_context():
+        assert not db.session.get(Person, me).is_admin
+        events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "role.admin")).all()
+        assert [(e.actor_id, e.subject_id, e.detail) for e in events] == [(me, me, {"before": True, "after": False})]
 
 
 def test_admin_creates_and_renames_a_team_with_leads(app, admin_client, make_person):

@@ -85,10 +85,11 @@ def test_logout_requires_post_with_csrf(pm_client):
 
 
 def test_replayed_session_cookie_after_logout_gets_no_access(app, pm_client):
-    stolen = pm_client.get_cookie("session").value
+    name = app.config["SESSION_COOKIE_NAME"]
+    stolen = pm_client.get_cookie(name).value
     pm_client.submit("/logout", page="/logout")
     replay = app.test_client()
-    replay.set_cookie("session", stolen)
+    replay.set_cookie(name, stolen)
     response = replay.get("/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
@@ -97,16 +98,18 @@ def test_replayed_session_cookie_after_logout_gets_no_access(app, pm_client):
 def test_replayed_remember_cookie_after_logout_gets_no_access(app, client, make_person):
     make_person("pm@example.org")
     client.login("pm@example.org", remember=True)
-    remember = client.get_cookie("remember_token")
+    name = app.config["REMEMBER_COOKIE_NAME"]
+    remember = client.get_cookie(name)
     assert remember is not None
     # A fresh browser with only the remember cookie is signed in...
     other = app.test_client()
-    other.set_cookie("remember_token", remember.value)
+    other.set_cookie(name, remember.value)
     assert other.get("/").status_code == 200
     client.submit("/logout", page="/logout")
-    # ...and after logout the same cookie opens nothing.
+    # ...and after logout the same cookie opens nothing, and the browser was told to drop it.
+    assert client.get_cookie(name) is None
     replay = app.test_client()
-    replay.set_cookie("remember_token", remember.value)
+    replay.set_cookie(name, remember.value)
     assert replay.get("/").status_code == 302
 
 
@@ -162,16 +165,16 @@ def test_successful_logins_do_not_count_towards_the_limit(app, make_person):
         assert app.test_client().login("pm@example.org").status_code == 302
 
 
-def test_session_cookie_is_httponly_lax_and_secure(client, make_person):
+def test_session_cookies_are_host_only_httponly_lax_and_secure(client, make_person):
     make_person("pm@example.org")
     response = client.login("pm@example.org", remember=True)
     cookies = response.headers.getlist("Set-Cookie")
-    session = next(c for c in cookies if c.startswith("session="))
-    remember = next(c for c in cookies if c.startswith("remember_token="))
-    for cookie in (session, remember):
+    for name in ("__Host-coe_session=", "__Host-coe_remember=", "__Host-coe_device="):
+        cookie = next(c for c in cookies if c.startswith(name))
         assert "HttpOnly" in cookie
         assert "SameSite=Lax" in cookie
         assert "Secure" in cookie
+        assert "Path=/" in cookie and "Domain=" not in cookie
 
 
 def test_passwords_are_stored_as_argon2id_hashes(app, make_person):
@@ -193,7 +196,9 @@ def test_production_hasher_meets_owasp_parameters():
 
 
 def test_password_of_128_characters_is_accepted(app, client, make_person):
-    long_password = "x" * 120 + "y" * 8
+    long_password = ("the tide tables of Lerwick harbour were wrong all winter, so the ferry "
+                     "waited and the coffee in the terminal ran out twice before spring")[:128]
+    assert len(long_password) == 128
     make_person("pm@example.org", password=long_password)
     assert client.login("pm@example.org", long_password).status_code == 302
 

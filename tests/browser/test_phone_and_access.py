@@ -49,3 +49,22 @@ def test_the_focus_ring_contrasts_with_the_navigation_bar(page, login):
     page.keyboard.press("Tab")  # the brand link in the navy bar
     shadow = page.evaluate("getComputedStyle(document.activeElement).boxShadow")
     assert "rgb(255, 255, 255)" in shadow  # a white ring against navy #1f3a5f: 11:1
+
+
+@pytest.mark.parametrize("email", list(PAGES_BY_ROLE))
+def test_no_page_breaks_the_content_security_policy(page, login, email):
+    """The CSP forbids inline script and style: a page that relied on either would lose it in a real browser."""
+    refused = []
+    page.on("console", lambda message: refused.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text else None)
+    login(email)
+    for path in PAGES_BY_ROLE[email]:
+        page.goto(path)
+        page.wait_for_load_state("load")
+    # The menus still open: Bootstrap's script ran under the policy.
+    page.get_by_role("button", name=NAMES[email]).click()
+    assert page.get_by_role("button", name="Sign out", exact=True).is_visible()
+    assert refused == []
+
+
+NAMES = {"pm@example.org": "Priya Patel", "admin@example.org": "Alex Admin"}

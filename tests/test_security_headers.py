@@ -1,0 +1,70 @@
+"""Browser security headers: CSP without inline script, no framing, no caching of pages, HSTS on HTTPS."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from coe.security import CONTENT_SECURITY_POLICY
+
+PAGES = ["/", "/library", "/library/templates/risk-register", "/search?q=risk", "/competencies", "/me/competencies",
+         "/account", "/library/governance"]
+
+
+def _policy(header: str) -> dict[str, str]:
+    return {part.split(" ", 1)[0]: part.split(" ", 1)[1] for part in header.split("; ")}
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_sends_the_security_headers_and_is_not_stored(pm_client, path):
+    response = pm_client.get(path)
+    assert response.status_code == 200
+    policy = _policy(response.headers["Content-Security-Policy"])
+    assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'" and policy["object-src"] == "'none'"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Strict-Transport-Security" not in response.headers  # plain HTTP: HSTS would be ignored
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_hold_no_inline_script_style_or_handler(pm_client, path):
+    html = pm_client.get(path).get_data(as_text=True)
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline <script> would be blocked by the CSP"
+    assert not re.search(r"<style\b", html)
+    assert not re.search(r"\sstyle\s*=", html), "a style attribute would be blocked by the CSP"
+    assert not re.search(r"\son[a-z]+\s*=", html), "an inline event handler would be blocked by the CSP"
+    assert "javascript:" not in html
+
+
+def test_the_login_page_and_errors_carry_them_too(client):
+    for path, status in (("/login", 200), ("/no-such-page", 404)):
+        response = client.get(path)
+        assert response.status_code == status
+        assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_static_files_may_be_cached(client):
+    response = client.get("/static/css/coe.css")
+    response.close()
+    assert response.status_code == 200
+    assert response.headers.get("Cache-Control") != "no-store"
+
+
+def test_https_responses_carry_hsts(pm_client):
+    response = pm_client.get("/", base_url="https://coe.example.org")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_a_radar_chart_gets_a_policy_of_its_own(pm_client):
+    response = pm_client.get("/me/competencies")
+    chart = re.search(r'src="(/me/competencies/radar[^"]*)"', response.get_data(as_text=True))
+    assert chart, "the competency page shows a radar chart"
+    svg = pm_client.get(chart.group(1).replace("&amp;", "&"))
+    assert svg.mimetype == "image/svg+xml"
+    policy = _policy(svg.headers["Content-Security-Policy"])
+    assert policy["default-src"] == "'none'" and "script-src" not in policy
