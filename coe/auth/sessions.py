@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, request
+from huey import crontab
 from sqlalchemy import select, update
 
 from coe.auth.models import LoginSession, Person, utcnow
 from coe.extensions import db
+from coe.tasks import huey, task_app
 
 # Last-seen times are written at most this often, so a busy page costs no write per request.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -148,3 +150,12 @@ def purge(older_than: timedelta = timedelta(days=30)) -> int:
     result = db.session.execute(LoginSession.__table__.delete().where(
         (LoginSession.expires_at < cutoff) | (LoginSession.ended_at < cutoff)))
     return result.rowcount or 0
+
+
+@huey.periodic_task(crontab(hour="3", minute="17"))
+def purge_ended_sessions() -> int:
+    """Nightly: forget sign-ins that ended or expired a month ago (the account page shows only live ones)."""
+    with task_app().app_context():
+        removed = purge()
+        db.session.commit()
+        return removed

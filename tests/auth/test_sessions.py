@@ -131,3 +131,20 @@ def test_a_deactivated_person_is_signed_out_at_once(app, admin_client, make_pers
     pm.login("pm@example.org")
     admin_client.submit(f"/admin/people/{person}/deactivate", page="/admin/people")
     assert pm.get("/").status_code == 302
+
+
+def test_sign_ins_over_a_month_past_their_end_are_purged_nightly(app, client, make_person):
+    from coe.auth.sessions import purge_ended_sessions
+
+    make_person("pm@example.org")
+    for _ in range(3):
+        client.login("pm@example.org")
+        client.submit("/logout", page="/logout")
+    client.login("pm@example.org")
+    old, recent, _other, live = _sessions(app)
+    with app.app_context():
+        db.session.get(LoginSession, old.id).ended_at = utcnow() - timedelta(days=31)
+        db.session.commit()
+    assert purge_ended_sessions.call_local() == 1
+    assert [row.id for row in _sessions(app)] == [recent.id, _other.id, live.id]
+    assert client.get("/").status_code == 200
