@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 from werkzeug.wrappers import Response
 
-from coe.errors import DomainError
+from coe.errors import DomainError, NotAllowed, NotFound
 from coe.extensions import db
 
 T = TypeVar("T")
@@ -44,11 +44,16 @@ def submit(form: FlaskForm, action: Callable[[], T], success: Callable[[T], str]
 
     A DomainError rolls back whatever the action flushed and is shown on the form; the caller
     renders the page again (this returns None, as it does when nothing valid was submitted).
+    NotFound and NotAllowed are not about the form but about the caller's reach: they propagate,
+    and the caller gets the 404 or 403 page.
     """
     if not form.validate_on_submit():
         return None
     try:
         result = action()
+    except (NotFound, NotAllowed):
+        db.session.rollback()
+        raise
     except DomainError as error:
         db.session.rollback()
         attach_errors(form, error)
