@@ -164,6 +164,15 @@ def _url(url: str) -> str:
     return url
 
 
+def _site_path(url: str) -> str:
+    """A link to a page of this site ("/library/..."), as a plan item gives; never "//host" or a control character."""
+    parts = urlsplit(url)
+    if (url.startswith("//") or "\\" in url or parts.scheme or parts.netloc or len(url) > URL_MAX
+            or any(ord(char) < 0x20 or ord(char) == 0x7F for char in url)):
+        raise InvalidInput("The goal's link must be a page of this site or a web address (http or https).")
+    return url
+
+
 def _note(note: str) -> str:
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
@@ -220,7 +229,7 @@ def add_goal(person: Person, code: str, title: str, kind: str, url: str, target_
     if target_date < dt.date.today():
         raise InvalidInput("Choose a target date from today on.")
     goal = Goal(person_id=person.id, competency_id=_competency(code).id, title=title.strip(), kind=kind[:40],
-                url=url[:URL_MAX] if url.startswith("/") else _url(url), target_date=target_date)
+                url=_site_path(url) if url.startswith("/") else _url(url), target_date=target_date)
     db.session.add(goal)
     db.session.flush()
     return goal

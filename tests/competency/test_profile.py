@@ -166,6 +166,19 @@ def test_a_goal_in_the_past_is_refused(app, people):
     assert response.status_code == 400 and "target date from today on" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("url", ["//evil.example/phish", "/\\evil.example", "javascript:alert(1)",
+                                 "/library\r\nx"])
+def test_a_goal_linking_off_the_site_by_a_trick_is_refused(app, people, url):
+    pm = signed_in(app, "pm@example.org")
+    due = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    response = pm.submit("/me/competencies/goals", {"competency": "risk-management", "title": "Risk Register",
+                                                   "kind": "Template", "url": url, "target_date": due},
+                         page="/me/competencies")
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Goal)) == 0
+
+
 def test_a_lead_promotes_a_pm_and_the_targets_move_with_the_profile(app, people):
     lead = signed_in(app, "lead@example.org")
     before = lead.get(f"/people/{people['peer']}/competencies").get_data(as_text=True)
