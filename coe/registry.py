@@ -98,6 +98,38 @@ class HomePanel:
 
 
 @dataclass(frozen=True)
+class TeamSection:
+    """A section of the lead's dashboard (``/team``) contributed by a domain.
+
+    ``context(person_ids)`` returns the template values for these people (the lead's filtered
+    view), or None to hide the section; ``sheet(person_ids)`` returns (sheet title, header,
+    rows) for the Excel export, or None when the domain adds no sheet. Both must run a constant
+    number of queries whatever the number of people.
+    """
+
+    name: str
+    title: str
+    template: str
+    order: int
+    context: Callable[[Sequence[int]], dict | None]
+    sheet: Callable[[Sequence[int]], tuple[str, list[str], list[list[Any]]] | None] = lambda person_ids: None
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """What one domain stores about a person, for ``coe people export`` and ``coe people erase``.
+
+    ``export(person_id)`` returns JSON-ready data; ``erase(person_id)`` removes or blanks the
+    person's own words (notes, bios, reflections, submissions) and keeps the numbers that team
+    statistics are made of. Both run inside the caller's transaction and do not commit.
+    """
+
+    name: str
+    export: Callable[[int], dict | list]
+    erase: Callable[[int], None]
+
+
+@dataclass(frozen=True)
 class HealthCheck:
     name: str
     check: Callable[[], tuple[bool, str]]  # (ok, detail)
@@ -115,6 +147,8 @@ class Registry:
     search_sources: list[SearchSource] = field(default_factory=list)
     competency_providers: list[CompetencyProvider] = field(default_factory=list)
     home_panels: list[HomePanel] = field(default_factory=list)
+    team_sections: list[TeamSection] = field(default_factory=list)
+    personal_data: list[PersonalData] = field(default_factory=list)
     health_checks: list[HealthCheck] = field(default_factory=list)
     demo_seeders: list[DemoSeeder] = field(default_factory=list)
     sync_listeners: list[SyncListener] = field(default_factory=list)
@@ -133,6 +167,10 @@ class Registry:
     def add_home_panel(self, panel: HomePanel) -> None:
         self.home_panels.append(panel)
         self.home_panels.sort(key=lambda p: p.order)
+
+    def add_team_section(self, section: TeamSection) -> None:
+        self.team_sections.append(section)
+        self.team_sections.sort(key=lambda s: s.order)
 
     def search_kind_labels(self) -> dict[str, str]:
         return {kind: label for source in self.search_sources for kind, label in source.kinds.items()}
