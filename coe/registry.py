@@ -159,6 +159,13 @@ class Registry:
     # Called when a mentor signs off a mentee's progress in a competency after a completed session:
     # (mentee id, competency code, mentor id). The training domain completes mentor-session steps.
     mentor_signoff_listeners: list[Callable[[int, str, int], None]] = field(default_factory=list)
+    # Whether (person id, quiz slug) has a passing attempt; the quiz domain provides it.
+    quiz_passed: Callable[[int, str], bool] = lambda person_id, slug: False
+    # Called when a person first passes a quiz, in the same transaction: (person id, quiz slug).
+    # The training domain completes quiz steps.
+    quiz_pass_listeners: list[Callable[[int, str], None]] = field(default_factory=list)
+    # Title of a quiz by slug, or None (the quiz domain provides it; tracks show their quiz steps with it).
+    quiz_title: Callable[[str], str | None] = lambda slug: None
 
     def add_content_source(self, source: ContentSource) -> None:
         self.content_sources.append(source)
