@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
@@ -94,9 +94,9 @@ def _person_key() -> str:
 
 
 # A person reading results searches a few times a minute; a script hammering the index, far more.
-# The page and the API share one allowance per person.
-SEARCH_LIMIT = "120 per minute"
-search_limit = limiter.shared_limit(SEARCH_LIMIT, scope="search", key_func=_person_key)
+# The page and the API share one allowance per person (COE_SEARCH_LIMIT, default 120 per minute).
+search_limit = limiter.shared_limit(lambda: current_app.config["COE_SEARCH_LIMIT"], scope="search",
+                                    key_func=_person_key)
 
 
 @bp.route("/search")
