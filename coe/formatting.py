@@ -6,11 +6,14 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def format_date(value: dt.date | dt.datetime | None) -> str:
-    """1 Mar 2026."""
+    """1 Mar 2026, in English whatever the server's locale."""
     if value is None:
         return ""
-    return f"{value.day} {value.strftime('%b %Y')}"
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
 def format_datetime(value: dt.datetime | None, time_zone: str | None = None) -> str:

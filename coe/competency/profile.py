@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import case, func, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -22,6 +22,8 @@ from coe.registry import Offering
 
 NOTE_MAX = 2000
 URL_MAX = 500
+HISTORY_SHOWN = 5  # newest entries per competency on the profile; the rest page by page (HISTORY_PAGE)
+HISTORY_PAGE = 50
 SOURCE_LABELS = {"self": "self-assessment", "mentor": "validated by a mentor", "lead": "validated by a lead",
                  "quiz": "quiz", "track": "training track", "import": "imported", "manual": "recorded by hand"}
 EVIDENCE_LABELS = {"quiz": "Quiz passed", "track": "Track completed", "mentor": "Mentor sign-off",
@@ -57,6 +59,7 @@ class ProfileView:
     gaps: list[lv.Gap]
     summary: lv.Summary
     history: dict[str, list[HistoryItem]] = field(default_factory=dict)
+    history_counts: dict[str, int] = field(default_factory=dict)  # every entry per competency, shown or not
     plan: list[PlanLine] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
     profile_changes: list[tuple[RoleProfileChange, str | None]] = field(default_factory=list)
@@ -82,11 +85,28 @@ def targets_for(role_profile: str | None) -> dict[str, int]:
                Competency.archived_at.is_(None))).all())
 
 
+def _ranked_ratings(person_id: int):
+    """The person's ratings, each numbered newest first within its competency (``rn``) and within its
+    competency and kind, validated or self (``rn_kind``), with the competency's count of ratings."""
+    kind = case((Rating.source.in_(VALIDATING_SOURCES), literal("validated")),
+                (Rating.source == "self", literal("self")), else_=literal("other"))
+    newest_first = (Rating.created_at.desc(), Rating.id.desc())
+    return (select(Rating.id, Competency.code, Rating.level, Rating.source, Rating.created_at, Rating.note,
+                   Rating.evidence_url, Rating.rated_by_id,
+                   func.row_number().over(partition_by=Rating.competency_id, order_by=newest_first).label("rn"),
+                   func.row_number().over(partition_by=(Rating.competency_id, kind),
+                                          order_by=newest_first).label("rn_kind"),
+                   func.count().over(partition_by=Rating.competency_id).label("total"))
+            .join(Competency, Competency.id == Rating.competency_id).where(Rating.person_id == person_id)
+            .subquery())
+
+
 def rating_facts(person_id: int) -> list[lv.RatingFact]:
+    """The newest validated and the newest self-rating per competency: all that current levels read."""
+    ranked = _ranked_ratings(person_id)
     return [lv.RatingFact(code, level, source, created_at, rating_id) for rating_id, code, level, source, created_at
-            in db.session.execute(select(Rating.id, Competency.code, Rating.level, Rating.source, Rating.created_at)
-                                  .join(Competency, Competency.id == Rating.competency_id)
-                                  .where(Rating.person_id == person_id))]
+            in db.session.execute(select(ranked.c.id, ranked.c.code, ranked.c.level, ranked.c.source,
+                                         ranked.c.created_at).where(ranked.c.rn_kind == 1))]
 
 
 def levels_and_gaps(person: Person) -> tuple[dict[str, lv.Current], list[lv.Gap]]:
@@ -95,18 +115,22 @@ def levels_and_gaps(person: Person) -> tuple[dict[str, lv.Current], list[lv.Gap]
 
 
 def profile_view(person: Person, with_plan: bool = True) -> ProfileView:
-    """Everything the profile page shows, in a fixed number of queries whatever the length of the history."""
+    """Everything the profile page shows, in a fixed number of queries and rows whatever the length of
+    the history: current levels from the newest ratings of each kind, and the newest HISTORY_SHOWN
+    entries per competency (``history_page`` reads the rest)."""
     areas = framework()
     names = {c.code: c.name for _, competencies in areas for c in competencies}
     targets = targets_for(person.role_profile)
-    rows = db.session.execute(
-        select(Rating.id, Competency.code, Rating.level, Rating.source, Rating.created_at, Rating.note,
-               Rating.evidence_url, Rating.rated_by_id)
-        .join(Competency, Competency.id == Rating.competency_id).where(Rating.person_id == person.id)).all()
-    evidence = db.session.execute(
+    ranked = _ranked_ratings(person.id)
+    rows = db.session.execute(select(ranked).where((ranked.c.rn <= HISTORY_SHOWN) | (ranked.c.rn_kind == 1))).all()
+    ranked_evidence = (
         select(Competency.code, Evidence.level, Evidence.source, Evidence.recorded_at, Evidence.title, Evidence.url,
-               Evidence.recorded_by_id)
-        .join(Competency, Competency.id == Evidence.competency_id).where(Evidence.person_id == person.id)).all()
+               Evidence.recorded_by_id,
+               func.row_number().over(partition_by=Evidence.competency_id,
+                                      order_by=(Evidence.recorded_at.desc(), Evidence.id.desc())).label("rn"),
+               func.count().over(partition_by=Evidence.competency_id).label("total"))
+        .join(Competency, Competency.id == Evidence.competency_id).where(Evidence.person_id == person.id).subquery())
+    evidence = db.session.execute(select(ranked_evidence).where(ranked_evidence.c.rn <= HISTORY_SHOWN)).all()
     changes = list(db.session.scalars(select(RoleProfileChange).where(RoleProfileChange.person_id == person.id)
                                       .order_by(RoleProfileChange.changed_at.desc())))
     people_ids = {row.rated_by_id for row in rows} | {row.recorded_by_id for row in evidence} | {
@@ -114,18 +138,26 @@ def profile_view(person: Person, with_plan: bool = True) -> ProfileView:
     people_ids.discard(None)
     who = dict(db.session.execute(select(Person.id, Person.display_name).where(Person.id.in_(people_ids))).all()) \
         if people_ids else {}
-    levels = lv.current_levels(lv.RatingFact(code, level, source, created_at, rating_id)
-                               for rating_id, code, level, source, created_at, *_ in rows)
+    levels = lv.current_levels(lv.RatingFact(row.code, row.level, row.source, row.created_at, row.id)
+                               for row in rows if row.rn_kind == 1)
     all_gaps = lv.gaps(targets, levels)
     view = ProfileView(person, areas, names, targets, levels, all_gaps, lv.summarise(all_gaps))
-    for rating_id, code, level, source, created_at, note, url, by in rows:
-        view.history.setdefault(code, []).append(HistoryItem(
-            created_at, "rating", level, source, SOURCE_LABELS[source], who.get(by), note, "", url))
-    for code, level, source, recorded_at, title, url, by in evidence:
+    for row in rows:
+        view.history_counts[row.code] = row.total
+        if row.rn <= HISTORY_SHOWN:
+            view.history.setdefault(row.code, []).append(HistoryItem(
+                row.created_at, "rating", row.level, row.source, SOURCE_LABELS[row.source], who.get(row.rated_by_id),
+                row.note, "", row.evidence_url))
+    evidence_counts: dict[str, int] = {}
+    for code, level, source, recorded_at, title, url, by, _, total in evidence:
+        evidence_counts[code] = total
         view.history.setdefault(code, []).append(HistoryItem(
             recorded_at, "evidence", level, source, EVIDENCE_LABELS[source], who.get(by), "", title, url))
-    for items in view.history.values():
+    for code, total in evidence_counts.items():
+        view.history_counts[code] = view.history_counts.get(code, 0) + total
+    for code, items in view.history.items():
         items.sort(key=lambda item: item.when, reverse=True)
+        del items[HISTORY_SHOWN:]
     view.profile_changes = [(change, who.get(change.changed_by_id)) for change in changes]
     view.goals = list(db.session.scalars(select(Goal).where(Goal.person_id == person.id, Goal.done_at.is_(None))
                                          .options(selectinload(Goal.competency)).order_by(Goal.target_date)))
@@ -134,6 +166,41 @@ def profile_view(person: Person, with_plan: bool = True) -> ProfileView:
         found = offerings([gap.competency for gap in open_gaps]) if open_gaps else {}
         view.plan = [PlanLine(gap, found.get(gap.competency, [])) for gap in open_gaps]
     return view
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    competency: Competency
+    items: list[HistoryItem]
+    page: int
+    pages: int
+    total: int
+
+
+def history_page(person: Person, code: str, page: int) -> HistoryPage:
+    """One page of every rating and piece of evidence of one competency, newest first."""
+    competency = _competency(code)
+    ratings = select(Rating.created_at.label("at"), literal("rating").label("kind"), Rating.level, Rating.source,
+                     Rating.note, literal("").label("title"), Rating.evidence_url.label("url"),
+                     Rating.rated_by_id.label("by"), Rating.id.label("id")) \
+        .where(Rating.person_id == person.id, Rating.competency_id == competency.id)
+    evidence = select(Evidence.recorded_at.label("at"), literal("evidence").label("kind"), Evidence.level,
+                      Evidence.source, literal("").label("note"), Evidence.title, Evidence.url,
+                      Evidence.recorded_by_id.label("by"), Evidence.id.label("id")) \
+        .where(Evidence.person_id == person.id, Evidence.competency_id == competency.id)
+    both = union_all(ratings, evidence).subquery()
+    total = db.session.scalar(select(func.count()).select_from(both))
+    pages = max(1, -(-total // HISTORY_PAGE))
+    page = min(max(1, page), pages)
+    rows = db.session.execute(select(both).order_by(both.c.at.desc(), both.c.kind, both.c.id.desc())
+                              .limit(HISTORY_PAGE).offset((page - 1) * HISTORY_PAGE)).all()
+    ids = {row.by for row in rows if row.by is not None}
+    who = dict(db.session.execute(select(Person.id, Person.display_name).where(Person.id.in_(ids))).all()) \
+        if ids else {}
+    items = [HistoryItem(row.at, row.kind, row.level, row.source,
+                         (SOURCE_LABELS if row.kind == "rating" else EVIDENCE_LABELS)[row.source], who.get(row.by),
+                         row.note or "", row.title or "", row.url or "") for row in rows]
+    return HistoryPage(competency, items, page, pages, total)
 
 
 # --- writing -------------------------------------------------------------------------------

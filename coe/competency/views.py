@@ -10,6 +10,7 @@ from coe.auth.services import get_person
 from coe.competency import charts, profile, services
 from coe.competency.forms import DoneForm, GoalForm, RatingForm, RoleProfileForm
 from coe.competency.models import LEVEL_NAMES
+from coe.errors import InvalidInput
 from coe.forms import choices, submit
 
 bp = Blueprint("competency", __name__)
@@ -31,7 +32,13 @@ def framework():
 def _render(person, view: profile.ProfileView, rating: RatingForm, goal: GoalForm | None = None,
             role: RoleProfileForm | None = None):
     own = person.id == current_user.id
+    code = request.args.get("history", "")
+    try:
+        history = profile.history_page(person, code, request.args.get("page", 1, type=int) or 1) if code else None
+    except InvalidInput:
+        abort(404)
     return render_template("competency/profile.html", person=person, view=view, own=own, rating=rating,
+                           history=history, history_shown=profile.HISTORY_SHOWN,
                            goal=goal or GoalForm(), role=role, done=DoneForm(), level_names=LEVEL_NAMES,
                            can_validate=policy.can(current_user, "competency.validate", person))
 

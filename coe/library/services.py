@@ -216,7 +216,17 @@ OFFERINGS_PER_COMPETENCY = 5
 
 
 def documents_for_competencies(codes: list[str]) -> dict[str, list[Offering]]:
-    """The library's answer to "what builds this competency?": a few documents per competency, ranked in SQL."""
+    """The library's answer to "what builds this competency?": a few documents per competency.
+
+    Ranked in SQL once per content generation for every competency, so that a profile's plan costs
+    the same whatever the size of the library.
+    """
+    top = _top_documents()
+    return {code: list(top[code]) for code in codes if code in top}
+
+
+@per_generation(maxsize=8)
+def _top_documents() -> dict[str, tuple[Offering, ...]]:
     # Documents about fewer competencies are more about each: they come first.
     breadth = (select(DocumentCompetency.document_id, func.count().label("breadth"))
                .group_by(DocumentCompetency.document_id).subquery())
@@ -225,7 +235,7 @@ def documents_for_competencies(codes: list[str]) -> dict[str, list[Offering]]:
                                             order_by=(breadth.c.breadth, Document.kind, Document.title)).label("rank"))
               .join(Document, Document.id == DocumentCompetency.document_id)
               .join(breadth, breadth.c.document_id == Document.id)
-              .where(DocumentCompetency.competency_code.in_(codes), Document.archived_at.is_(None)).subquery())
+              .where(Document.archived_at.is_(None)).subquery())
     rows = db.session.execute(
         select(ranked.c.competency_code, ranked.c.kind, ranked.c.slug, ranked.c.title)
         .where(ranked.c.rank <= OFFERINGS_PER_COMPETENCY).order_by(ranked.c.kind, ranked.c.title)
@@ -233,7 +243,7 @@ def documents_for_competencies(codes: list[str]) -> dict[str, list[Offering]]:
     found: dict[str, list[Offering]] = {}
     for code, kind, slug, title in rows:
         found.setdefault(code, []).append(Offering(KIND_LABELS[kind], title, f"/library/{kind}/{slug}"))
-    return found
+    return {code: tuple(items) for code, items in found.items()}
 
 
 def document_counts_for_competencies(codes: list[str]) -> dict[str, int]:

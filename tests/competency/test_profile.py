@@ -234,9 +234,11 @@ def count_queries(app, fn) -> int:
 
 def test_the_profile_page_costs_a_fixed_number_of_queries_however_long_the_history(app, people):
     pm = signed_in(app, "pm@example.org")
+    pm.get("/me/competencies")  # what builds each competency is read once per content generation
     short = count_queries(app, lambda: pm.get("/me/competencies"))
     with app.app_context():
         competencies = db.session.scalars(db.select(Competency)).all()
+        code, name = competencies[0].code, competencies[0].name
         start = dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc)
         db.session.execute(db.insert(Rating), [
             {"person_id": people["pm"], "competency_id": c.id, "level": 1 + month % 5,
@@ -244,5 +246,13 @@ def test_the_profile_page_costs_a_fixed_number_of_queries_however_long_the_histo
              "evidence_url": "", "created_at": start + dt.timedelta(days=30 * month)}
             for c in competencies for month in range(60)])
         db.session.commit()
+    long_page = pm.get("/me/competencies").get_data(as_text=True)
     long = count_queries(app, lambda: pm.get("/me/competencies"))
     assert long == short <= 20
+    # The page shows the newest entries of each competency and links to the rest, a page at a time.
+    assert f"All 60 entries of {name}" in long_page
+    first = pm.get(f"/me/competencies?history={code}").get_data(as_text=True)
+    last = pm.get(f"/me/competencies?history={code}&page=2").get_data(as_text=True)
+    assert "Page 1 of 2" in first and "Page 2 of 2" in last
+    assert "1 Jan 2021" in last and "1 Jan 2021" not in first  # the oldest rating is on the last page
+    assert pm.get("/me/competencies?history=no-such-competency").status_code == 404
