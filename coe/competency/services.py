@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coe.competency.models import Competency, CompetencyArea, RoleProfile, RoleTarget
+from coe.content.cache import per_generation
 from coe.extensions import db
 from coe.registry import Offering, registry
 
@@ -48,9 +51,15 @@ def framework() -> list[tuple[CompetencyArea, list[Competency]]]:
     return [(area, live) for area, live in pairs if live]
 
 
-def competency_names() -> dict[str, str]:
-    return dict(db.session.execute(
-        select(Competency.code, Competency.name).where(Competency.archived_at.is_(None))).all())
+def competency_names() -> Mapping[str, str]:
+    """Code -> name of every live competency (read once per content generation; read-only)."""
+    return _competency_names()
+
+
+@per_generation(maxsize=8)
+def _competency_names() -> Mapping[str, str]:
+    return MappingProxyType(dict(db.session.execute(
+        select(Competency.code, Competency.name).where(Competency.archived_at.is_(None))).all()))
 
 
 def role_profile_choices() -> list[tuple[str, str]]:

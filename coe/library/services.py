@@ -138,6 +138,50 @@ def get_document(kind: str, slug: str) -> Document:
     return doc
 
 
+@dataclass(frozen=True)
+class DocumentPage:
+    """What a document's page shows, as plain values: read once per content generation and reused by
+    every view of the page until a sync publishes a new generation."""
+
+    id: int
+    kind: str
+    slug: str
+    title: str
+    summary: str
+    html: str
+    toc_html: str
+    version: str
+    owner: str
+    owner_name: str
+    reviewed: dt.date
+    review_every: int
+    archived_at: dt.datetime | None
+    tag_names: tuple[str, ...]
+    competency_codes: tuple[str, ...]
+    file_formats: tuple[str, ...]
+    related: tuple[Related, ...]
+
+
+def document_page(kind: str, slug: str) -> DocumentPage:
+    """The document's page (archived documents included, with a notice), or NotFound."""
+    page = _document_page(kind, slug)
+    if page is None:
+        raise NotFound("There is no library document at this address. Try the search box or browse the library.")
+    return page
+
+
+@per_generation(maxsize=1024)
+def _document_page(kind: str, slug: str) -> DocumentPage | None:
+    doc = db.session.scalar(select(Document).where(Document.kind == kind, Document.slug == slug)
+                            .options(selectinload(Document.tags), selectinload(Document.competencies)))
+    if doc is None:
+        return None
+    return DocumentPage(doc.id, doc.kind, doc.slug, doc.title, doc.summary, doc.html, doc.toc_html, doc.version,
+                        doc.owner, doc.owner_name, doc.reviewed, doc.review_every, doc.archived_at,
+                        tuple(doc.tag_names), tuple(doc.competency_codes), tuple(file_formats(doc)),
+                        tuple(related(doc)))
+
+
 FILE_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

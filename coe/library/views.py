@@ -48,11 +48,11 @@ def governance():
 @bp.route("/library/<kind>/<slug>")
 def document(kind: str, slug: str):
     policy.require(current_user, "library.read")
-    doc = services.get_document(_kind(kind), slug)
+    doc = services.document_page(_kind(kind), slug)
     return render_template(
-        "library/document.html", doc=doc, related=services.related(doc), next_review=services.next_review(doc),
-        file_formats=services.file_formats(doc),
-        review_due=services.review_due(doc), competency_names=competency_names(), kind_labels=KIND_LABELS,
+        "library/document.html", doc=doc, related=doc.related, next_review=services.next_review(doc),
+        file_formats=doc.file_formats, review_due=services.review_due(doc), competency_names=competency_names(),
+        kind_labels=KIND_LABELS,
         kind_titles=KIND_TITLES,
     )
 
