@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from zxcvbn import zxcvbn
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -47,6 +46,8 @@ def password_problem(password: str, personal: Iterable[str] = ()) -> str | None:
     inputs = _personal_words(personal)
     if password.strip().lower() in inputs:
         return "The password cannot be your email address or your name."
+    from zxcvbn import zxcvbn  # its word lists cost a web worker some 13 MB: loaded when a password is set
+
     result = zxcvbn(password[:JUDGED_LENGTH], user_inputs=sorted(inputs))
     if result["score"] < MIN_SCORE:
         warning = result["feedback"].get("warning") or ""

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
-import pygal
-from pygal.style import Style
+# pygal is imported when a chart is drawn, not when the web app loads.
 
-STYLE = Style(background="white", plot_background="white", foreground="#212529", foreground_strong="#212529",
-              foreground_subtle="#6c757d", colors=("#1f3a5f", "#d97706"), font_family="system-ui, sans-serif",
-              label_font_size=11, major_label_font_size=11, legend_font_size=12)
+
+@functools.cache
+def style():
+    from pygal.style import Style
+
+    return Style(background="white", plot_background="white", foreground="#212529", foreground_strong="#212529",
+                 foreground_subtle="#6c757d", colors=("#1f3a5f", "#d97706"), font_family="system-ui, sans-serif",
+                 label_font_size=11, major_label_font_size=11, legend_font_size=12)
 
 
 def radar_svg(title: str, labels: list[str], targets: list[int], current: list[int]) -> bytes:
     """An SVG radar of one area's competencies: the target shape and the current one, levels 0 to 5."""
-    chart = pygal.Radar(style=STYLE, fill=False, range=(0, 5), width=520, height=440, js=[],
+    import pygal
+
+    chart = pygal.Radar(style=style(), fill=False, range=(0, 5), width=520, height=440, js=[],
                         show_legend=True, legend_at_bottom=True, dots_size=3, title=title,
                         y_labels=[1, 2, 3, 4, 5], show_y_guides=True, truncate_label=22)
     chart.x_labels = labels

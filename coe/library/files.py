@@ -16,13 +16,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-import docx
-import pypandoc
-from docx.shared import Pt, RGBColor
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
+# pandoc, python-docx and openpyxl are imported where files are made (at sync), not when the web
+# app loads: each web worker would otherwise carry some 50 MB of modules it never runs.
 
 NAVY = "1F3A5F"
 FORMULA_ROWS = 200  # rows below the examples that already carry the derived columns' formulas
@@ -232,6 +227,9 @@ def _check_sheet(register: Register, html: str) -> list[str]:
 
 def register_xlsx(sheets: list[Register], html: str, title: str, summary: str, version: str) -> bytes:
     """An .xlsx of the register: per sheet a styled header, frozen panes, widths, examples, validations, formulas."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
     book = Workbook()
     book.remove(book.active)
     tables = tables_of(html)
@@ -251,6 +249,9 @@ def register_xlsx(sheets: list[Register], html: str, title: str, summary: str, v
 
 
 def _fill_sheet(sheet, register: Register, rows: list[list[str]]) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     # The example rows; a fill-in row of <placeholders> becomes the empty rows below them.
     headers = rows[0]
     examples = [row for row in rows[1:] if not any(PLACEHOLDER.match(cell) for cell in row)]
@@ -301,6 +302,8 @@ def _excel_formula(formula: str, letters: dict[str, str], row: int) -> str:
 
 
 def _validation(header: str, rule: ColumnRule) -> DataValidation:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     if rule.kind == "list":
         validation = DataValidation(type="list", formula1='"' + ",".join(rule.choices) + '"', allow_blank=True)
         message = f"Choose one of: {', '.join(rule.choices)}."
@@ -326,6 +329,8 @@ _RELATIVE_LINK = re.compile(r'<a href="(?!https?:|mailto:)[^"]*"[^>]*>(.*?)</a>'
 
 def template_docx(html: str, title: str, summary: str, version: str, owner: str) -> bytes:
     """A .docx of the template in the CoE's styles; links to other documents become their text."""
+    import pypandoc
+
     body = _RELATIVE_LINK.sub(r"\1", html)
     source = (f"<h1>{_escape(title)}</h1><p><em>{_escape(summary)}</em></p>"
               f"<p>Version {_escape(version)} · Owner: {_escape(owner)}</p>{body}")
@@ -343,6 +348,9 @@ def _escape(text: str) -> str:
 @functools.lru_cache(maxsize=1)
 def reference_docx() -> str:
     """Pandoc's default reference document with the CoE's fonts and colours, made once per process."""
+    import docx
+    from docx.shared import Pt, RGBColor
+
     folder = Path(tempfile.mkdtemp(prefix="coe-reference-"))
     path = folder / "reference.docx"
     path.write_bytes(_default_reference())
@@ -360,6 +368,8 @@ def reference_docx() -> str:
 
 
 def _default_reference() -> bytes:
+    import pypandoc
+
     import subprocess
 
     return subprocess.run([pypandoc.get_pandoc_path(), "--print-default-data-file=reference.docx"],
