@@ -148,7 +148,7 @@ def register_template_helpers(app: Flask) -> None:
     from flask_login import current_user
 
     from coe.auth import policy
-    from coe.formatting import format_date, format_datetime, format_device
+    from coe.formatting import format_date, format_datetime, format_device, page_window
     from coe.registry import registry
 
     def role_profile_title(code: str | None) -> str:
@@ -166,6 +166,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_device, "device")
+    app.add_template_global(page_window, "page_window")
 
 
 def register_commands(app: Flask) -> None:

@@ -40,3 +40,15 @@ def format_device(user_agent: str | None) -> str:
     if browser and system:
         return f"{browser} on {system}"
     return browser or system or "Unknown device"
+
+
+def page_window(page: int, pages: int, around: int = 2) -> list[int | None]:
+    """The page numbers a pager shows: the first, the last and ``around`` either side of ``page``,
+    with None where numbers are left out. Its length does not grow with the number of pages."""
+    shown = sorted({1, pages} | set(range(max(1, page - around), min(pages, page + around) + 1)))
+    window: list[int | None] = []
+    for n in shown:
+        if window and n - window[-1] > 1:
+            window.append(None)
+        window.append(n)
+    return window

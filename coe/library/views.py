@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlencode
+
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -89,6 +91,28 @@ def _run_search():
     return params, results
 
 
+def _search_urls(params: services.SearchInput):
+    """``search_url(**changes)``: the results page with these parameters changed, as ``url_for`` writes it.
+
+    A results page links to every facet value; building each link through the URL map cost more
+    than the search itself.
+    """
+    base = url_for("library.search")
+    current = {"q": params.q, "kind": params.kind, "tag": params.tag, "competency": params.competency}
+
+    def search_url(page: int = 1, **changes: str) -> str:
+        values = {**current, **changes}
+        pairs = [("q", values["q"])] + [(key, values[key]) for key in ("kind", "tag", "competency") if values[key]]
+        if page > 1:
+            pairs.append(("page", page))
+        return f"{base}?{urlencode(pairs, safe=URL_SAFE, quote_via=quote)}"
+
+    return search_url
+
+
+URL_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unquoted in a query string
+
+
 def _person_key() -> str:
     return f"person:{current_user.get_id() if current_user.is_authenticated else get_remote_address()}"
 
@@ -103,7 +127,7 @@ search_limit = limiter.shared_limit(lambda: current_app.config["COE_SEARCH_LIMIT
 @search_limit
 def search():
     params, results = _run_search()
-    return render_template("library/search.html", params=params, results=results,
+    return render_template("library/search.html", params=params, results=results, search_url=_search_urls(params),
                            kind_labels=registry().search_kind_labels(), competency_names=competency_names(),
                            result_url=registry().search_url)
 
