@@ -163,10 +163,39 @@ def register_template_helpers(app: Flask) -> None:
         return {"can": lambda action, target=None: policy.can(current_user, action, target),
                 "role_profile_title": role_profile_title, "role_profiles": registry().role_profiles}
 
+    app.jinja_env.globals["url_for"] = memoised_url_for()
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_device, "device")
     app.add_template_global(page_window, "page_window")
+
+
+def memoised_url_for():
+    """``url_for`` for templates, remembering what it built: the URL map does not change once the app
+    is built, and a page with many links (the navigation, a heat map of people, facets) otherwise
+    spends more on building links than on its queries. Only plain relative URLs are remembered;
+    anything with options (``_external``, ``_anchor``...) or unhashable values is built each time."""
+    from flask import has_request_context, request, url_for
+
+    built: dict[tuple, str] = {}
+
+    def cached_url_for(endpoint: str, **values) -> str:
+        if not has_request_context() or any(name.startswith("_") for name in values):
+            return url_for(endpoint, **values)
+        key = (request.script_root, request.blueprint if endpoint.startswith(".") else None, endpoint,
+               tuple(sorted((name, type(value).__name__, value) for name, value in values.items())))
+        try:
+            return built[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value
+            return url_for(endpoint, **values)
+        url = built[key] = url_for(endpoint, **values)
+        if len(built) > 20_000:
+            built.clear()
+        return url
+
+    return cached_url_for
 
 
 def register_commands(app: Flask) -> None:

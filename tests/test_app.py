@@ -176,3 +176,28 @@ def test_nul_characters_in_queries_and_forms_get_400_not_500(client, pm_client):
     response = anonymous.post("/login", data={"email": "pm\x00@example.org", "password": "x", "csrf_token": token})
     assert response.status_code == 400
     assert "NUL character" in response.get_data(as_text=True)
+
+
+def test_templates_build_the_same_links_as_url_for(app):
+    """Templates remember the links they build; each must be what Flask's url_for writes."""
+    from flask import url_for
+    from werkzeug.routing import BuildError
+
+    cached = app.jinja_env.globals["url_for"]
+    with app.test_request_context("/library", base_url="http://coe.example.org/prefix"):
+        for rule in app.url_map.iter_rules():
+            if "GET" not in rule.methods or rule.endpoint == "static":
+                continue
+            values = {name: 7 if "id" in name else "risk-register" for name in rule.arguments}
+            for extra in ({}, {"q": "risk & issue"}, {"page": 2}):
+                if set(extra) & set(values):
+                    continue
+                try:
+                    expected = url_for(rule.endpoint, **values, **extra)
+                except (BuildError, ValueError):  # a converter that takes other values (a file format)
+                    continue
+                assert cached(rule.endpoint, **values, **extra) == cached(rule.endpoint, **values, **extra) == expected
+        assert cached("static", filename="css/coe.css") == url_for("static", filename="css/coe.css")
+        assert cached("library.search", q="x", _external=True) == "http://coe.example.org/prefix/search?q=x"
+        assert cached("library.search", page=1) == url_for("library.search", page=1)
+        assert cached("library.search", page=True) == url_for("library.search", page=True)
