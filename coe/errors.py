@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from coe.extensions import db
@@ -74,6 +76,7 @@ TITLES = {
     413: "Upload too large",
     429: "Too many attempts",
     500: "Something went wrong",
+    503: "Briefly unavailable",
 }
 
 EXPLANATIONS = {
@@ -85,7 +88,24 @@ EXPLANATIONS = {
     413: "The file you sent is larger than the 5 MB this site accepts.",
     429: "Too many attempts in a short time. Wait a minute, then try again.",
     500: "The site hit an unexpected error. It has been logged; try again in a moment.",
+    503: "The site cannot reach its database just now. Nothing was lost or half-saved; try again in a minute.",
 }
+
+RETRY_AFTER_SECONDS = 30
+
+
+def database_unavailable(error: Exception) -> bool:
+    """The database could not be reached, or stayed locked past the busy timeout (SQLite)."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, OperationalError):
+        text = str(error.orig).lower()
+        return any(sign in text for sign in (
+            "database is locked", "unable to open database", "disk i/o error", "connection", "server closed",
+            "could not connect", "terminating connection", "the database system is", "timeout"))
+    return False
 
 
 def wants_json() -> bool:
@@ -147,8 +167,26 @@ def register_errorhandlers(app: Flask) -> None:
             return resp, code, {"Allow": ", ".join(error.valid_methods)}
         return response
 
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeout)
+    def handle_database_error(error: Exception):
+        if not database_unavailable(error):
+            return handle_unexpected(error)
+        log.error("database unavailable on %s %s: %s", request.method, request.path, error.__class__.__name__)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection is gone; the session is removed at teardown
+            pass
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if wants_json():
+            return jsonify(error=TITLES[503], message=EXPLANATIONS[503]), 503, headers
+        return render_template("errors/unavailable.html"), 503, headers
+
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         log.exception("Unhandled error on %s %s", request.method, request.path)
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - a broken connection must not hide the error page
+            log.warning("rollback failed after an unhandled error", exc_info=True)
         return error_response(500)

@@ -1,0 +1,41 @@
+"""What gunicorn needs from coe beyond the app: an access log that never writes a secret.
+
+Some addresses carry a secret in their path: a sign-in or password link (``/password/set/<secret>``)
+and a private calendar feed. Access logs are read by more people than the database, and kept
+longer, so those parts of a path are replaced by ``[redacted]`` before a line is written.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gunicorn.glogging import Logger
+
+# Paths whose next segment is a secret, whatever it looks like.
+SECRET_PREFIXES = re.compile(r"(/password/set/|/calendar/|/feeds?/)[^/?#\s]+")
+# Any other path segment that looks like a generated token: 20+ URL-safe characters with an upper-case
+# letter or a digit mixed in (slugs are lower-case words joined by hyphens).
+TOKEN_SEGMENT = re.compile(r"(?<=/)(?=[A-Za-z0-9_-]{20,}(?:[/?#\s]|$))(?=[^/?#\s]*[A-Z0-9])(?![a-z0-9-]+(?:[/?#\s]|$))"
+                           r"[A-Za-z0-9_-]+")
+# Query parameters that carry secrets.
+SECRET_PARAMS = re.compile(r"([?&](?:token|key|secret|code)=)[^&\s]+", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """The path or request line with every secret replaced."""
+    if not text:
+        return text
+    text = SECRET_PREFIXES.sub(r"\1[redacted]", text)
+    text = TOKEN_SEGMENT.sub("[redacted]", text)
+    return SECRET_PARAMS.sub(r"\1[redacted]", text)
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, with secrets taken out of the request line, path and query of access lines."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("r", "U", "q"):
+            if key in atoms:
+                atoms[key] = redact(atoms[key])
+        return atoms
