@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -180,7 +180,9 @@ def register_errorhandlers(app: Flask) -> None:
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         if wants_json():
             return jsonify(error=TITLES[503], message=EXPLANATIONS[503]), 503, headers
-        return render_template("errors/unavailable.html"), 503, headers
+        # Rendered without the context processors: they would ask the database who is signed in.
+        page = current_app.jinja_env.get_template("errors/unavailable.html").render(request=request)
+        return page, 503, headers
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
