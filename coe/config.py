@@ -117,5 +117,19 @@ def from_environment(instance_path: str, environ: os._Environ | dict | None = No
         "BOOTSTRAP_SERVE_LOCAL": True,
         "WTF_CSRF_TIME_LIMIT": 60 * 60 * 8,
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url(instance_path, env), env),
     }
+
+
+def engine_options(url: str, env: os._Environ | dict) -> dict:
+    """Connection pool settings: every checkout pinged (a restarted server costs no failed request).
+
+    On a server database each worker process keeps up to COE_DB_POOL_SIZE connections, and opens up
+    to COE_DB_MAX_OVERFLOW more under bursts; size them so that workers x (pool + overflow) x hosts
+    stays under the server's max_connections. Connections are recycled after 30 minutes.
+    """
+    if url.startswith("sqlite"):
+        return {"pool_pre_ping": True}
+    return {"pool_pre_ping": True, "pool_size": int(env.get("COE_DB_POOL_SIZE") or 5),
+            "max_overflow": int(env.get("COE_DB_MAX_OVERFLOW") or 5), "pool_recycle": 1800,
+            "pool_timeout": float(env.get("COE_DB_POOL_TIMEOUT") or 10)}

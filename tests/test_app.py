@@ -65,6 +65,15 @@ def test_configuration_comes_from_coe_variables(tmp_path):
     assert config["SESSION_COOKIE_SECURE"] is True
 
 
+def test_a_server_database_gets_a_pinged_pool_sized_from_the_environment(tmp_path):
+    config = from_environment(str(tmp_path), {
+        "COE_DATABASE_URL": "postgresql://coe@db.internal/coe", "COE_DB_POOL_SIZE": "3", "COE_DB_MAX_OVERFLOW": "7"})
+    assert config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+    options = config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["pool_pre_ping"] is True and options["pool_size"] == 3 and options["max_overflow"] == 7
+    assert from_environment(str(tmp_path), {})["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}
+
+
 def test_sqlite_runs_in_wal_with_busy_timeout_and_foreign_keys(tmp_path):
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}", "SECRET_KEY": "k"})
     with app.app_context():
