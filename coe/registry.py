@@ -116,6 +116,15 @@ class TeamSection:
 
 
 @dataclass(frozen=True)
+class FallingCompletion:
+    """A training track whose completions are falling, for the admins' overview."""
+
+    title: str
+    url: str
+    detail: str  # in words: "9 completions last quarter, 4 this quarter"
+
+
+@dataclass(frozen=True)
 class PersonalData:
     """What one domain stores about a person, for ``coe people export`` and ``coe people erase``.
 
@@ -164,6 +173,10 @@ class Registry:
     # Called when a person first passes a quiz, in the same transaction: (person id, quiz slug).
     # The training domain completes quiz steps.
     quiz_pass_listeners: list[Callable[[int, str], None]] = field(default_factory=list)
+    # The ids of a mentor's active mentees (the mentoring domain provides it; the validation panel lists theirs).
+    mentee_ids: Callable[[int], list[int]] = lambda mentor_id: []
+    # Tracks whose completion is falling (the training domain provides it; the admins' overview shows them).
+    falling_completion: Callable[[], list[FallingCompletion]] = lambda: []
     # Title of a quiz by slug, or None (the quiz domain provides it; tracks show their quiz steps with it).
     quiz_title: Callable[[str], str | None] = lambda slug: None
 

@@ -22,7 +22,7 @@ from coe.content.models import GovernanceGroup, GovernanceParameter
 from coe.content.cache import per_generation
 from coe.content.pipeline import content_state, current_generation
 from coe.library.models import (KIND_LABELS, KINDS, Document, DocumentCompetency, DocumentFile, DocumentParameter,
-                                DocumentTag, SearchMiss)
+                                DocumentTag, DocumentViewDay, SearchMiss)
 from coe.registry import Offering, SearchChanges, SearchDocument, registry
 
 log = logging.getLogger(__name__)
@@ -471,3 +471,28 @@ def record_miss(q: str) -> None:
 def frequent_misses(limit: int = 25) -> list[SearchMiss]:
     return list(db.session.scalars(
         select(SearchMiss).order_by(SearchMiss.count.desc(), SearchMiss.last_seen.desc()).limit(limit)))
+
+
+# --- reading counts ------------------------------------------------------------------------
+
+
+def count_view(document_id: int, today: dt.date | None = None) -> None:
+    """Count one opening of a document today (per document and day, never per person; an upsert)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(DocumentViewDay).values(document_id=document_id, day=today or utcnow().date(), count=1)
+    db.session.execute(stmt.on_conflict_do_update(
+        index_elements=[DocumentViewDay.document_id, DocumentViewDay.day],
+        set_={"count": DocumentViewDay.count + 1}))
+
+
+def unopened_documents(days: int = 90, today: dt.date | None = None, limit: int = 50) -> tuple[list[Document], int]:
+    """Live documents nobody opened in the last ``days`` days (published before then), oldest review first."""
+    since = (today or utcnow().date()) - dt.timedelta(days=days)
+    opened = select(DocumentViewDay.document_id).where(DocumentViewDay.day > since)
+    condition = (Document.archived_at.is_(None), Document.id.not_in(opened),
+                 Document.created_at < dt.datetime.combine(since, dt.time(), dt.timezone.utc))
+    total = db.session.scalar(select(func.count(Document.id)).where(*condition)) or 0
+    docs = list(db.session.scalars(_live().where(*condition[1:]).order_by(Document.reviewed, Document.title)
+                                   .limit(limit)))
+    return docs, total

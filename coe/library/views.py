@@ -49,12 +49,15 @@ def governance():
 def document(kind: str, slug: str):
     policy.require(current_user, "library.read")
     doc = services.get_document(_kind(kind), slug)
-    return render_template(
+    page = render_template(
         "library/document.html", doc=doc, related=services.related(doc), next_review=services.next_review(doc),
         file_formats=services.file_formats(doc),
         review_due=services.review_due(doc), competency_names=competency_names(), kind_labels=KIND_LABELS,
         kind_titles=KIND_TITLES,
     )
+    services.count_view(doc.id)  # after rendering: the commit would otherwise expire the document it shows
+    db.session.commit()
+    return page
 
 
 @bp.route("/library/<kind>/<slug>.md")
