@@ -478,6 +478,8 @@ def trend(scope: Scope, filters: Filters, today: dt.date | None = None) -> Trend
              .join(Competency, and_(Competency.id == Rating.competency_id, _live_competency(filters)))
              .where(Rating.source.in_(COUNTED), Rating.person_id.in_(people),
                     Rating.created_at < cutoffs[-1]).subquery())
+    # Only ratings still held at the first month's end or later: older history never reaches the chart.
+    spans = select(spans).where(or_(spans.c.until.is_(None), spans.c.until >= cutoffs[0])).subquery()
     held = (select(months.c.month, spans.c.person_id, spans.c.competency_id,
                    func.coalesce(func.max(case((spans.c.validated == 1, spans.c.level))),
                                  func.max(case((spans.c.validated == 0, spans.c.level)))).label("level"))
@@ -485,27 +487,26 @@ def trend(scope: Scope, filters: Filters, today: dt.date | None = None) -> Trend
                               or_(spans.c.until.is_(None), spans.c.until >= months.c.cutoff)))
             .group_by(months.c.month, spans.c.person_id, spans.c.competency_id).subquery())
     areas = [(area.code, area.name) for area in columns(filters)]
-    averages: dict[str, list[float | None]] = {code: [None] * len(ends) for code, _ in areas}
-    for month, area, average in db.session.execute(
-            select(held.c.month, CompetencyArea.code, func.avg(held.c.level))
-            .join(Competency, Competency.id == held.c.competency_id)
-            .join(CompetencyArea, CompetencyArea.id == Competency.area_id)
-            .group_by(held.c.month, CompetencyArea.code)):
-        if area in averages:
-            averages[area][month] = round(float(average), 2)
-    met = [0] * len(ends)
     targets = (select(Person.id.label("person_id"), RoleTarget.competency_id, RoleTarget.level.label("target"))
                .join(RoleProfile, and_(RoleProfile.code == Person.role_profile, RoleProfile.archived_at.is_(None)))
                .join(RoleTarget, RoleTarget.role_profile_id == RoleProfile.id)
                .join(Competency, and_(Competency.id == RoleTarget.competency_id, _live_competency(filters)))
                .where(people_condition(scope, filters)).subquery())
+    averages: dict[str, list[float | None]] = {code: [None] * len(ends) for code, _ in areas}
+    met = [0] * len(ends)
+    # One pass over the held levels: the average per area and the targets met, per month.
+    for month, area, average, area_met in db.session.execute(
+            select(held.c.month, CompetencyArea.code, func.avg(held.c.level),
+                   func.sum(case((held.c.level >= targets.c.target, 1), else_=0)))
+            .join(Competency, Competency.id == held.c.competency_id)
+            .join(CompetencyArea, CompetencyArea.id == Competency.area_id)
+            .outerjoin(targets, and_(targets.c.person_id == held.c.person_id,
+                                     targets.c.competency_id == held.c.competency_id))
+            .group_by(held.c.month, CompetencyArea.code)):
+        if area in averages:
+            averages[area][month] = round(float(average), 2)
+        met[month] += int(area_met or 0)
     total_targets = db.session.scalar(select(func.count()).select_from(targets)) or 0
-    for month, count in db.session.execute(
-            select(held.c.month, func.count())
-            .join(targets, and_(targets.c.person_id == held.c.person_id,
-                                targets.c.competency_id == held.c.competency_id))
-            .where(held.c.level >= targets.c.target).group_by(held.c.month)):
-        met[month] = count
     # Today's role profiles are held for the whole year: a promotion moves a person's past targets too.
     targeted = [total_targets] * len(ends)
     return Trend(ends, areas, averages, met, targeted)
