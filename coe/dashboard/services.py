@@ -390,8 +390,8 @@ def sections(ids: Sequence[int]) -> list[ShownSection]:
 
 # --- exports -------------------------------------------------------------------------------
 
-CSV_HEADER = ["person", "email", "team", "role profile", "area", "competency", "competency code", "current level", "source", "target",
-              "gap", "last validated"]
+CSV_HEADER = ["person", "email", "team", "role profile", "area", "competency", "competency code", "current level",
+              "source", "target", "gap", "last validated"]
 
 
 def export_rows(scope: Scope, filters: Filters) -> tuple[list[AreaColumns], list[Row], dict[int, str]]:
@@ -472,7 +472,8 @@ def trend(scope: Scope, filters: Filters, today: dt.date | None = None) -> Trend
                          for index, cutoff in enumerate(cutoffs))).subquery()
     validated = case((Rating.source.in_(sorted(VALIDATING)), 1), else_=0)
     people = select(Person.id).where(people_condition(scope, filters))
-    spans = (select(Rating.person_id, Rating.competency_id, Rating.level, Rating.created_at, validated.label("validated"),
+    spans = (select(Rating.person_id, Rating.competency_id, Rating.level, Rating.created_at,
+                    validated.label("validated"),
                     func.lead(Rating.created_at).over(partition_by=(Rating.person_id, Rating.competency_id, validated),
                                                       order_by=(Rating.created_at, Rating.id)).label("until"))
              .join(Competency, and_(Competency.id == Rating.competency_id, _live_competency(filters)))

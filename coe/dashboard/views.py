@@ -59,7 +59,8 @@ def _export_record(fmt: str, scope: services.Scope, filters: services.Filters) -
 
 
 def _filename(scope: services.Scope, ext: str) -> str:
-    slug = "".join(char if char.isalnum() else "-" for char in scope.title.lower()).strip("-") or "team"
+    title = scope.title.lower()
+    slug = "".join(char if char.isascii() and char.isalnum() else "-" for char in title).strip("-") or "team"
     return f"competencies-{slug}.{ext}"
 
 

@@ -212,8 +212,8 @@ def test_every_team_section_is_on_the_page_and_in_the_workbook(app, teams):
         seen.append(list(person_ids))
         return {"count": len(person_ids)}
 
-    app.jinja_env.loader = ChoiceLoader([DictLoader({"test/_section.html": "<p id='sec'>{{ section.count }} on the list</p>"}),
-                                         app.jinja_env.loader])
+    template = "<p id='sec'>{{ section.count }} on the list</p>"
+    app.jinja_env.loader = ChoiceLoader([DictLoader({"test/_section.html": template}), app.jinja_env.loader])
     registry(app).add_team_section(TeamSection(
         "mentoring", "Mentoring coverage", "test/_section.html", 20, context,
         lambda ids: ("Mentoring", ["person id"], [[i] for i in ids])))
