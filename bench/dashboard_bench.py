@@ -1,8 +1,9 @@
 """The lead's dashboard for the whole organisation: 500 people x 20 competencies, 3 years of monthly ratings.
 
     python bench/dashboard_bench.py [--people 500] [--competencies 20] [--years 3] [--requests 20]
+                                    [--database-url postgresql://postgres@127.0.0.1:5432/coe_bench]
 
-Syncs the real content into a fresh SQLite database, seeds people in teams of 20 across the role
+Syncs the real content into a fresh SQLite database (or empties the PostgreSQL database given), seeds people in teams of 20 across the role
 profiles with a rating in each of N competencies every month (self and lead alternating), brings
 the current levels up to date once, and times, in-process as an admin: /team for the whole
 organisation, its CSV and Excel exports, and the trend page. Prints medians and SQL statements.
@@ -22,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, insert, select  # noqa: E402
+from sqlalchemy import event, insert, select, text  # noqa: E402
 
 from coe import create_app  # noqa: E402
 from coe.extensions import db  # noqa: E402
@@ -60,6 +61,9 @@ def seed(people: int, competencies: int, years: int) -> int:
         count += len(competency_ids) * months
     current.rebuild()
     db.session.commit()
+    if db.engine.dialect.name == "postgresql":  # what autovacuum does after a bulk load, without waiting for it
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
     return count
 
 
@@ -69,6 +73,7 @@ def main() -> None:
     parser.add_argument("--competencies", type=int, default=20)
     parser.add_argument("--years", type=int, default=3)
     parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--database-url", help="a PostgreSQL database to empty and use instead of SQLite")
     args = parser.parse_args()
     from flask_migrate import upgrade
 
@@ -76,16 +81,21 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="coe-dashboard-bench-"))
     try:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'bench.sqlite3'}", "SECRET_KEY": "bench",
+        url = args.database_url or f"sqlite:///{work / 'bench.sqlite3'}"
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
                           "COE_INDEX_DIR": str(work / "index"), "RATELIMIT_ENABLED": False,
                           "SESSION_COOKIE_SECURE": False, "WTF_CSRF_ENABLED": False})
         with app.app_context():
+            if db.engine.dialect.name == "postgresql":
+                with db.engine.begin() as conn:
+                    conn.execute(text("DROP SCHEMA public CASCADE"))
+                    conn.execute(text("CREATE SCHEMA public"))
             upgrade()
             run_sync(app.config["COE_CONTENT_DIR"])
             started = time.perf_counter()
             ratings = seed(args.people, args.competencies, args.years)
             seeded = time.perf_counter() - started
-            engine = db.engine
+            engine, dialect = db.engine, db.engine.dialect.name
         pages = {"/team (whole organisation)": "/team", "/team sorted by total gap": "/team?sort=gap",
                  "/team/export.csv": "/team/export.csv", "/team/export.xlsx": "/team/export.xlsx",
                  "/team/trend (whole organisation)": "/team/trend"}
@@ -111,7 +121,7 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"\nDashboard of {args.people} people x {args.competencies} competencies, {ratings} ratings "
-          f"({args.years} years, monthly; seeded in {seeded:.0f} s), SQLite, in-process median of "
+          f"({args.years} years, monthly; seeded in {seeded:.0f} s), {dialect}, in-process median of "
           f"{args.requests} requests as an admin\n")
     print(f"| {'page':<34} | {'median':>10} | {'target':>8} | {'SQL statements':>14} | {'size':>9} |")
     print(f"|{'-' * 36}|{'-' * 12}|{'-' * 10}|{'-' * 16}|{'-' * 11}|")
