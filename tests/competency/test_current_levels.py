@@ -60,3 +60,40 @@ def test_a_rebuild_after_a_bulk_load_gives_what_the_history_says(app, make_perso
     assert _table() == _from_history(ids)
     current.rebuild(ids[:2])
     assert _table() == _from_history(ids)
+
+
+def test_the_migration_fills_current_levels_from_the_existing_ratings(tmp_path):
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from coe import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.db'}", "SECRET_KEY": "k"})
+    with app.app_context():
+        upgrade(revision="0008")
+        db.session.execute(text(
+            "INSERT INTO person (id, email, display_name, active, time_zone, is_mentor, is_admin, session_version, "
+            "created_at) VALUES (1, 'pm@example.org', 'PM', 1, 'UTC', 0, 0, 1, '2026-01-01')"))
+        db.session.execute(text("INSERT INTO competency_area (id, code, name, description, position) "
+                                "VALUES (1, 'ways', 'Ways', '', 0)"))
+        for competency_id in (1, 2, 3):
+            db.session.execute(text(
+                "INSERT INTO competency (id, code, area_id, name, description, position, talent_triangle, icb4, "
+                "gapps) VALUES (:id, :code, 1, :code, '', :id, '', '[]', '[]')"), {"id": competency_id,
+                                                                                 "code": f"c{competency_id}"})
+        history = [(1, 2, "self", "2026-01-01"), (1, 3, "lead", "2026-02-01"), (1, 5, "self", "2026-03-01"),
+                   (2, 4, "self", "2026-01-05"), (2, 1, "quiz", "2026-04-01"),
+                   (3, 2, "mentor", "2026-01-01"), (3, 4, "import", "2026-01-01"), (3, 1, "self", "2025-12-01")]
+        for rating_id, (competency_id, level, source, when) in enumerate(history, start=1):
+            db.session.execute(text(
+                "INSERT INTO rating (id, person_id, competency_id, level, source, note, evidence_url, created_at) "
+                "VALUES (:id, 1, :c, :level, :source, '', '', :when)"),
+                {"id": rating_id, "c": competency_id, "level": level, "source": source, "when": when})
+        db.session.commit()
+        upgrade()
+        rows = db.session.execute(text("SELECT competency_id, level, validated_level, self_level FROM current_level "
+                                       "ORDER BY competency_id")).all()
+        # c1: the validated 3 outranks the newer self 5; c2: self 4 (a quiz result is evidence, not a level);
+        # c3: of two validations at the same moment the later recorded one (import, 4) wins.
+        assert [tuple(row) for row in rows] == [(1, 3, 3, 5), (2, 4, None, 4), (3, 4, 4, 1)]
+        db.engine.dispose()

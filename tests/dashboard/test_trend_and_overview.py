@@ -115,3 +115,21 @@ def test_document_views_are_counted_per_document_and_day_and_unread_documents_li
         assert after == before - 1 and doc_id not in {d.id for d in unopened}
     page = client.get("/admin/").get_data(as_text=True)
     assert f"nobody opened in 90 days <span class=\"badge text-bg-secondary\">{after}</span>" in page
+
+
+def test_a_mentor_sees_the_self_assessments_of_their_mentees_awaiting_validation(app, make_person):
+    from coe.registry import registry
+
+    mentor = make_person("mentor@example.org", name="Max Mentor", mentor=True)
+    mentee = make_person("mia@example.org", name="Mia Mentee")
+    stranger = make_person("sam@example.org", name="Sam Stranger")
+    registry(app).mentee_ids = lambda mentor_id: [mentee] if mentor_id == mentor else []
+    with app.app_context():
+        for person_id in (mentee, stranger):
+            profile.self_assess(db.session.get(Person, person_id), "negotiation", 4)
+        db.session.commit()
+    client = app.test_client()
+    client.login("mentor@example.org")
+    page = client.get("/").get_data(as_text=True)
+    assert "Self-assessments awaiting your validation" in page
+    assert "Mia Mentee" in page and "Sam Stranger" not in page
