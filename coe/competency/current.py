@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import and_, case, delete, func, select
+from sqlalchemy import and_, case, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -41,11 +41,25 @@ COLUMNS = ("person_id", "competency_id", "level", "validated_level", "self_level
 
 
 def _upsert(rows):
+    """Insert, or merge into the row there: each kind keeps its newest rating, whichever transaction commits last.
+
+    Two validations of the same person and competency at the same moment each see only their own
+    new rating; merging by time (rather than overwriting) leaves the newest of both in place.
+    """
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = insert(CurrentLevel).from_select(COLUMNS, rows)
+    new = stmt.excluded
+    newer_validated = or_(CurrentLevel.validated_at.is_(None),
+                          and_(new.validated_at.is_not(None), new.validated_at >= CurrentLevel.validated_at))
+    newer_self = or_(CurrentLevel.self_at.is_(None), and_(new.self_at.is_not(None), new.self_at >= CurrentLevel.self_at))
+    validated_level = case((newer_validated, new.validated_level), else_=CurrentLevel.validated_level)
+    self_level = case((newer_self, new.self_level), else_=CurrentLevel.self_level)
     return stmt.on_conflict_do_update(
         index_elements=[CurrentLevel.person_id, CurrentLevel.competency_id],
-        set_={name: getattr(stmt.excluded, name) for name in COLUMNS[2:]})
+        set_={"level": func.coalesce(validated_level, self_level), "validated_level": validated_level,
+              "self_level": self_level,
+              "validated_at": case((newer_validated, new.validated_at), else_=CurrentLevel.validated_at),
+              "self_at": case((newer_self, new.self_at), else_=CurrentLevel.self_at)})
 
 
 def refresh(person_id: int, competency_id: int) -> None:

@@ -97,3 +97,19 @@ def test_the_migration_fills_current_levels_from_the_existing_ratings(tmp_path):
         # c3: of two validations at the same moment the later recorded one (import, 4) wins.
         assert [tuple(row) for row in rows] == [(1, 3, 3, 5), (2, 4, None, 4), (3, 4, 4, 1)]
         db.engine.dispose()
+
+
+def test_a_refresh_that_saw_only_an_older_rating_never_undoes_a_newer_one(app, make_person, ctx):
+    """Two validations at the same moment: the one that commits last saw only its own (older) rating."""
+    person_id = make_person("pm@example.org")
+    risk = db.session.scalar(select(Competency.id).where(Competency.code == "risk-management"))
+    newer = dt.datetime(2026, 5, 2, tzinfo=dt.timezone.utc)
+    db.session.execute(insert(Rating), [{"person_id": person_id, "competency_id": risk, "level": 4, "source": "lead",
+                                         "note": "", "evidence_url": "", "created_at": newer}])
+    current.refresh(person_id, risk)
+    # What the other transaction's refresh computed: only its own rating, a day older, validated at 2.
+    db.session.execute(current._upsert(select(  # noqa: SLF001
+        db.literal(person_id), db.literal(risk), db.literal(2), db.literal(2), db.literal(None),
+        db.literal(newer - dt.timedelta(days=1), Rating.created_at.type), db.literal(None, Rating.created_at.type))))
+    row = db.session.get(CurrentLevel, (person_id, risk))
+    assert (row.level, row.validated_level) == (4, 4)
