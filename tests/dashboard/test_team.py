@@ -126,7 +126,8 @@ def test_the_lead_sees_their_team_with_marked_cells_and_drill_down_links(app, te
     assert f'href="/people/{teams["ana"]}/competencies"' in page
     assert "<caption>" in page and 'scope="row"' in page and 'scope="colgroup"' in page
     cell = re.search(rf'data-cell="{teams["ana"]}-benefits-realisation">(.*?)</td>', page, re.S).group(1)
-    assert "1✓!" in cell and "−2" in cell and "level 1, validated; target 3, 2 short" in cell
+    assert "1✓!*" in cell and "−2" in cell and "level 1, validated; target 3, 2 short" in cell
+    assert "a newer self-assessment of 3 awaits validation" in cell
     self_cell = re.search(rf'data-cell="{teams["ana"]}-strategic-alignment">(.*?)</td>', page, re.S).group(1)
     assert "2?" in self_cell and "level 2, self-assessed" in self_cell
     assert 'data-card="people">3<' in page and 'data-card="share">50%' in page
