@@ -24,8 +24,10 @@ def lead_panel(person: Person) -> dict | None:
     # The teams they lead, also for an admin who leads some (the organisation is on /team).
     scope = services.Scope([(team.id, team.name) for team in person.led_teams], None, False)
     filters = services.Filters(sort="gap")
-    rows, _ = services.people_rows(scope, filters, ATTENTION)
-    return {"summary": services.summary(scope, filters), "attention": [row for row in rows if row.total_gap > 0],
+    rows, _ = services.people_rows(scope, filters, ATTENTION + 1)
+    # A lead in their own team is not someone who needs their attention.
+    attention = [row for row in rows if row.total_gap > 0 and row.person_id != person.id][:ATTENTION]
+    return {"summary": services.summary(scope, filters), "attention": attention,
             "scope": scope}
 
 
