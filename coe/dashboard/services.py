@@ -19,7 +19,7 @@ from coe.auth.models import Person, Team, utcnow
 from coe.competency.current import COUNTED
 from coe.competency.levels import CALIBRATION_DISTANCE, VALIDATING
 from coe.competency.models import Competency, CompetencyArea, CurrentLevel, Rating, RoleProfile, RoleTarget
-from coe.errors import InvalidInput, NotAllowed
+from coe.errors import InvalidInput, NotAllowed, NotFound
 from coe.extensions import db
 from coe.registry import TeamSection, registry
 
@@ -82,6 +82,8 @@ def scope_for(viewer: Person, team_id: int | None = None) -> Scope:
     else:
         teams = [(team.id, team.name) for team in viewer.led_teams]
     if team_id is not None and team_id not in dict(teams):
+        if viewer.is_admin:
+            raise NotFound("There is no such team.")
         raise NotAllowed("You can see the dashboard of the teams you lead only.")  # policy "team.view" first
     return Scope(teams, team_id, viewer.is_admin and team_id is None)
 
@@ -403,9 +405,7 @@ def export_rows(scope: Scope, filters: Filters) -> tuple[list[AreaColumns], list
     return areas, rows, emails
 
 
-def csv_lines(scope: Scope, filters: Filters) -> list[list]:
-    """One line per person and competency in view: the heat map's cells, flat."""
-    areas, rows, emails = export_rows(scope, filters)
+def _lines(areas: list[AreaColumns], rows: list[Row], emails: dict[int, str]) -> list[list]:
     lines = []
     for row in rows:
         for area in areas:
@@ -418,6 +418,11 @@ def csv_lines(scope: Scope, filters: Filters) -> list[list]:
     return lines
 
 
+def csv_lines(scope: Scope, filters: Filters) -> list[list]:
+    """One line per person and competency in view: the heat map's cells, flat."""
+    return _lines(*export_rows(scope, filters))
+
+
 def cell_text(cell: Cell) -> str:
     """A heat map cell in words a spreadsheet shows: "3 ✓ (−1)", "2 self (met)", "— (−3)"."""
     level = f"{cell.level} {'✓' if cell.validated else 'self'}" if cell.level else "—"
@@ -426,13 +431,14 @@ def cell_text(cell: Cell) -> str:
     return f"{level} ({'met' if cell.gap == 0 else f'−{cell.gap}'})"
 
 
-def heat_map_sheet(scope: Scope, filters: Filters) -> tuple[str, list[str], list[list]]:
-    areas, rows, _ = export_rows(scope, filters)
+def workbook_sheets(scope: Scope, filters: Filters) -> list[tuple[str, list[str], list[list]]]:
+    """The heat map as people by competencies (cells in words), and the same cells as numbers, one per line."""
+    areas, rows, emails = export_rows(scope, filters)
     header = ["Person", "Team", "Role profile", "Total gap", "Targets met"] + [
         f"{area.name}: {column.name}" for area in areas for column in area.columns]
     lines = [[row.name, row.team or "", row.role_profile or "", row.total_gap, f"{row.met} of {row.targeted}"]
              + [cell_text(row.cells[column.code]) for area in areas for column in area.columns] for row in rows]
-    return "Heat map", header, lines
+    return [("Heat map", header, lines), ("Levels", CSV_HEADER, _lines(areas, rows, emails))]
 
 
 # --- the trend -----------------------------------------------------------------------------

@@ -166,6 +166,7 @@ def test_an_admin_sees_the_whole_organisation_or_any_team(app, teams):
     assert "The whole organisation" in page and "Dan Dorsey" in page and "Ana Alves" in page
     page = text(admin.get(f"/team?team={teams['team_b']}"))
     assert "Dan Dorsey" in page and "Ana Alves" not in page
+    assert admin.get("/team?team=9999").status_code == 404
 
 
 def _csv(response) -> list[dict]:
@@ -223,7 +224,12 @@ def test_every_team_section_is_on_the_page_and_in_the_workbook(app, teams):
     assert "Mentoring coverage" in page and "<p id='sec'>2 on the list</p>" in page
     assert sorted(seen[-1]) == sorted([teams["ana"], teams["ben"]])
     book = load_workbook(io.BytesIO(lead.get("/team/export.xlsx?profile=pm").data))
-    assert book.sheetnames == ["Heat map", "Mentoring"]
+    assert book.sheetnames == ["Heat map", "Levels", "Mentoring"]
+    csv_rows = _csv(lead.get("/team/export.csv?profile=pm"))
+    levels = list(book["Levels"].iter_rows(values_only=True))
+    assert [str(value) for value in levels[0]] == list(csv_rows[0])
+    assert [[("" if value is None else str(value)) for value in line] for line in levels[1:]] == [
+        list(row.values()) for row in csv_rows]
     assert sorted(row[0] for row in book["Mentoring"].iter_rows(min_row=2, values_only=True)) == sorted(
         [teams["ana"], teams["ben"]])
 
