@@ -263,7 +263,8 @@ def _statements(app, client, path) -> int:
 
 def test_the_page_and_exports_run_a_fixed_number_of_queries_whatever_the_team_size(app, teams, make_person):
     lead = client_for(app, "lena@example.org")
-    paths = ("/team", "/team/export.csv", "/team/export.xlsx", "/team/trend", "/")
+    paths = ("/team", "/team?sort=gap", "/team/export.csv", "/team/export.xlsx", "/team/trend", "/team/trend.svg",
+             "/")
     before = {path: _statements(app, lead, path) for path in paths}
     extra = [make_person(f"extra{n}@example.org", team_id=teams["team_a"]) for n in range(25)]
     with app.app_context():
