@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Font
 
 # A spreadsheet runs a cell starting with one of these as a formula: a name like "=HYPERLINK(...)" must stay text.
@@ -38,10 +39,16 @@ def xlsx_bytes(sheets: list[tuple[str, list[str], list[list]]]) -> bytes:
         sheet = workbook.create_sheet(name)
         sheet.append([_cell(sheet, value, bold=True) for value in header])
         for row in rows:
-            sheet.append([_cell(sheet, value) for value in row])
+            # Plain values are written as they are; only a string openpyxl would take for a formula is wrapped.
+            sheet.append([_cell(sheet, value) if _read_as_code(value) else value for value in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _read_as_code(value) -> bool:
+    """Whether openpyxl would store this string as a formula or an error code rather than as text."""
+    return isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES)
 
 
 def _cell(sheet, value, bold: bool = False) -> WriteOnlyCell:

@@ -431,14 +431,14 @@ def cell_text(cell: Cell) -> str:
     return f"{level} ({'met' if cell.gap == 0 else f'−{cell.gap}'})"
 
 
-def workbook_sheets(scope: Scope, filters: Filters) -> list[tuple[str, list[str], list[list]]]:
-    """The heat map as people by competencies (cells in words), and the same cells as numbers, one per line."""
-    areas, rows, emails = export_rows(scope, filters)
+def heat_map_sheet(scope: Scope, filters: Filters) -> tuple[str, list[str], list[list]]:
+    """The heat map as people by competencies, each cell in words (the CSV has the same cells as numbers)."""
+    areas, rows, _ = export_rows(scope, filters)
     header = ["Person", "Team", "Role profile", "Total gap", "Targets met"] + [
         f"{area.name}: {column.name}" for area in areas for column in area.columns]
     lines = [[row.name, row.team or "", row.role_profile or "", row.total_gap, f"{row.met} of {row.targeted}"]
              + [cell_text(row.cells[column.code]) for area in areas for column in area.columns] for row in rows]
-    return [("Heat map", header, lines), ("Levels", CSV_HEADER, _lines(areas, rows, emails))]
+    return "Heat map", header, lines
 
 
 # --- the trend -----------------------------------------------------------------------------

@@ -77,7 +77,7 @@ def export_csv():
 def export_xlsx():
     scope, filters = _view()
     ids = services.person_ids(scope, filters)
-    sheets = services.workbook_sheets(scope, filters)
+    sheets = [services.heat_map_sheet(scope, filters)]
     sheets += [sheet for sheet in (section.sheet(ids) for section in registry().team_sections) if sheet]
     body = exports.xlsx_bytes(sheets)
     _export_record("xlsx", scope, filters)
