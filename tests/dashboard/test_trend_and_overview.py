@@ -133,3 +133,10 @@ def test_a_mentor_sees_the_self_assessments_of_their_mentees_awaiting_validation
     page = client.get("/").get_data(as_text=True)
     assert "Self-assessments awaiting your validation" in page
     assert "Mia Mentee" in page and "Sam Stranger" not in page
+
+
+def test_the_home_page_speaks_to_the_person_in_good_grammar(app, history):
+    client = app.test_client()
+    client.login("ana@example.org")
+    page = client.get("/").get_data(as_text=True)
+    assert "You meet " in page and "You meets" not in page
