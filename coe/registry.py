@@ -102,7 +102,7 @@ class TeamSection:
     """A section of the lead's dashboard (``/team``) contributed by a domain.
 
     ``context(person_ids)`` returns the template values for these people (the lead's filtered
-    view), or None to hide the section; ``sheet(person_ids)`` returns (sheet title, header,
+    view; the template sees them by name and as ``section``), or None to hide the section; ``sheet(person_ids)`` returns (sheet title, header,
     rows) for the Excel export, or None when the domain adds no sheet. Both must run a constant
     number of queries whatever the number of people.
     """

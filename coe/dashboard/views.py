@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 
 from coe import audit
 from coe.auth import policy
@@ -30,9 +31,13 @@ def _view() -> tuple[services.Scope, services.Filters]:
 def team():
     scope, filters = _view()
     ids = services.person_ids(scope, filters)
+    # A section's template sees its values both by name and as ``section`` (as a home panel sees ``panel``).
+    sections = [(shown.section, Markup(render_template(shown.section.template,
+                                                       **{"section": shown.context, **shown.context})))
+                for shown in services.sections(ids)]
     return render_template("dashboard/team.html", scope=scope, filters=filters,
                            summary=services.summary(scope, filters), heat=services.heat_map(scope, filters),
-                           sections=services.sections(ids), areas=services.area_choices(), sorts=services.SORTS,
+                           sections=sections, areas=services.area_choices(), sorts=services.SORTS,
                            level_names=LEVEL_NAMES)
 
 

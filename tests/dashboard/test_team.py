@@ -227,7 +227,7 @@ def test_every_team_section_is_on_the_page_and_in_the_workbook(app, teams):
         seen.append(list(person_ids))
         return {"count": len(person_ids)}
 
-    template = "<p id='sec'>{{ section.count }} on the list</p>"
+    template = "<p id='sec'>{{ section.count }} on the list</p><p id='spread'>{{ count }} by name</p>"
     app.jinja_env.loader = ChoiceLoader([DictLoader({"test/_section.html": template}), app.jinja_env.loader])
     registry(app).add_team_section(TeamSection(
         "mentoring", "Mentoring coverage", "test/_section.html", 20, context,
@@ -235,6 +235,7 @@ def test_every_team_section_is_on_the_page_and_in_the_workbook(app, teams):
     lead = client_for(app, "lena@example.org")
     page = text(lead.get("/team?profile=pm"))
     assert "Mentoring coverage" in page and "<p id='sec'>2 on the list</p>" in page
+    assert "<p id='spread'>2 by name</p>" in page
     assert sorted(seen[-1]) == sorted([teams["ana"], teams["ben"]])
     book = load_workbook(io.BytesIO(lead.get("/team/export.xlsx?profile=pm").data))
     assert book.sheetnames == ["Heat map", "Mentoring"]
