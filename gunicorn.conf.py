@@ -37,3 +37,17 @@ def post_fork(server, worker):
     if app is not None:
         with app.app_context():
             db.engine.dispose(close=False)
+
+
+def worker_exit(server, worker):
+    """Write the document views this worker counted but has not written yet."""
+    from coe.extensions import db
+    from coe.library.services import view_counter
+
+    app = server.app.callable
+    if app is not None:
+        with app.app_context():
+            try:
+                view_counter().flush()
+            finally:
+                db.session.remove()

@@ -33,6 +33,7 @@ ACTIONS: dict[str, str] = {
     "people.import": "imported people from a file",
     "competency.validate": "validated a rating of",
     "data.export": "exported",
+    "team.export": "exported the team dashboard",
     "content.sync": "synced the content",
     "backup.create": "made a backup",
     "backup.restore": "restored a backup",

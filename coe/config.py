@@ -106,6 +106,8 @@ def from_environment(instance_path: str, environ: os._Environ | dict | None = No
         "RATELIMIT_HEADERS_ENABLED": True,
         # A sign-in that is not remembered ends after this long unused, and after this long at most.
         "COE_SEARCH_LIMIT": env.get("COE_SEARCH_LIMIT") or "120 per minute",
+        # Document views are added up in each worker and written at most this often (0: at once).
+        "COE_VIEW_FLUSH_SECONDS": float(env.get("COE_VIEW_FLUSH_SECONDS") or 30),
         "COE_SESSION_IDLE_MINUTES": float(env.get("COE_SESSION_IDLE_MINUTES") or 8 * 60),
         "COE_SESSION_MAX_HOURS": float(env.get("COE_SESSION_MAX_HOURS") or 12),
         **cookie_settings(secure),

@@ -102,7 +102,7 @@ class TeamSection:
     """A section of the lead's dashboard (``/team``) contributed by a domain.
 
     ``context(person_ids)`` returns the template values for these people (the lead's filtered
-    view), or None to hide the section; ``sheet(person_ids)`` returns (sheet title, header,
+    view; the template sees them by name and as ``section``), or None to hide the section; ``sheet(person_ids)`` returns (sheet title, header,
     rows) for the Excel export, or None when the domain adds no sheet. Both must run a constant
     number of queries whatever the number of people.
     """
@@ -113,6 +113,15 @@ class TeamSection:
     order: int
     context: Callable[[Sequence[int]], dict | None]
     sheet: Callable[[Sequence[int]], tuple[str, list[str], list[list[Any]]] | None] = lambda person_ids: None
+
+
+@dataclass(frozen=True)
+class FallingCompletion:
+    """A training track whose completions are falling, for the admins' overview."""
+
+    title: str
+    url: str
+    detail: str  # in words: "9 completions last quarter, 4 this quarter"
 
 
 @dataclass(frozen=True)
@@ -164,6 +173,10 @@ class Registry:
     # Called when a person first passes a quiz, in the same transaction: (person id, quiz slug).
     # The training domain completes quiz steps.
     quiz_pass_listeners: list[Callable[[int, str], None]] = field(default_factory=list)
+    # The ids of a mentor's active mentees (the mentoring domain provides it; the validation panel lists theirs).
+    mentee_ids: Callable[[int], list[int]] = lambda mentor_id: []
+    # Tracks whose completion is falling (the training domain provides it; the admins' overview shows them).
+    falling_completion: Callable[[], list[FallingCompletion]] = lambda: []
     # Title of a quiz by slug, or None (the quiz domain provides it; tracks show their quiz steps with it).
     quiz_title: Callable[[str], str | None] = lambda slug: None
 

@@ -55,6 +55,7 @@ def config_for_tests(database: str, tmp_path: Path, **extra) -> dict:
         "COE_CONTENT_DIR": str(CONTENT),
         "COE_PASSWORD_HASHER": "fast",
         "RATELIMIT_STORAGE_URI": "memory://",
+        "COE_VIEW_FLUSH_SECONDS": 0,  # count every document view as it happens
         **extra,
     }
 

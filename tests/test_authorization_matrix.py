@@ -92,6 +92,12 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("/search", "GET"): Route(SIGNED_IN, path="/search?q=risk"),
     ("/api/search", "GET"): Route(expect(anonymous=401), path="/api/search?q=risk"),
     ("/competencies", "GET"): Route(SIGNED_IN),
+    # The lead's dashboard: leads (their own teams) and admins; a PM or mentor is refused.
+    ("/team", "GET"): Route(expect(owner=403, other_pm=403, other_mentor=403)),
+    ("/team/trend", "GET"): Route(expect(owner=403, other_pm=403, other_mentor=403)),
+    ("/team/trend.svg", "GET"): Route(expect(owner=403, other_pm=403, other_mentor=403)),
+    ("/team/export.csv", "GET"): Route(expect(owner=403, other_pm=403, other_mentor=403)),
+    ("/team/export.xlsx", "GET"): Route(expect(owner=403, other_pm=403, other_mentor=403)),
     # Administration.
     ("/admin/", "GET"): Route(ADMIN_ONLY),
     ("/admin/audit", "GET"): Route(ADMIN_ONLY),

@@ -200,10 +200,11 @@ def _search(app, clients, world, payload):
 FIELDS: dict[str, Field] = {
     "display name": Field(_write_display_name, lambda w: [
         ("pm", "/account"), ("pm", "/"), ("admin", "/admin/people"), ("admin", f"/admin/people/{w['pm']}"),
-        ("lead", f"/people/{w['pm']}/competencies"), ("admin", "/admin/audit")]),
+        ("lead", f"/people/{w['pm']}/competencies"), ("admin", "/admin/audit"), ("lead", "/team"),
+        ("lead", "/")]),
     "team name and description": Field(_write_team, lambda w: [
         ("admin", "/admin/teams"), ("admin", "/admin/people"), ("pm", "/account"),
-        ("admin", f"/admin/teams/{w['team']}")]),
+        ("admin", f"/admin/teams/{w['team']}"), ("lead", "/team"), ("admin", "/team"), ("lead", "/team/trend")]),
     "rating note": Field(_write_rating_note, lambda w: [
         ("pm", "/me/competencies"), ("lead", f"/people/{w['pm']}/competencies")]),
     "evidence link": Field(_write_evidence_url, lambda w: [
@@ -254,5 +255,5 @@ def test_names_from_the_database_are_escaped_in_every_page_that_lists_people(app
     with app.app_context():
         db.session.get(Person, person).display_name = "<img src=x onerror=alert(1)>"
         db.session.commit()
-    for path in ("/admin/people", f"/admin/people/{person}", "/admin/teams"):
+    for path in ("/admin/people", f"/admin/people/{person}", "/admin/teams", "/admin/", "/team", "/"):
         assert live_markup(admin_client.get(path).get_data(as_text=True)) == [], path

@@ -59,6 +59,14 @@ def _changes_profile(viewer: Person, person) -> bool:
     return isinstance(person, Person) and (viewer.is_admin or (viewer.id != person.id and leads(viewer, person)))
 
 
+def _sees_team(viewer: Person, team_id) -> bool:
+    """An admin sees any team or everyone; a lead the teams they lead (``team_id`` None: all of them together)."""
+    if viewer.is_admin:
+        return True
+    led = {team.id for team in viewer.led_teams}
+    return bool(led) if team_id is None else team_id in led
+
+
 RULES: dict[str, Rule] = {
     "account.use": _member,  # own home page, account, sign-out
     "library.read": _member,  # library, search, competency framework
@@ -67,6 +75,7 @@ RULES: dict[str, Rule] = {
     "competency.view": _sees_records,  # a person's ratings, evidence, gaps and plan
     "competency.validate": _validates,  # a validated rating of someone else
     "competency.change_profile": _changes_profile,  # a person's role profile
+    "team.view": _sees_team,  # the lead's dashboard and its exports, of a team (an id) or of all in reach (None)
 }
 
 

@@ -161,11 +161,6 @@ def require_admin():
     policy.require(current_user, "admin.access")
 
 
-@admin.route("/")
-def index():
-    return redirect(url_for("admin.people"))
-
-
 @admin.route("/audit")
 def audit_log():
     action = request.args.get("action") or None

@@ -8,6 +8,7 @@ import random
 from sqlalchemy import insert, select
 
 from coe.auth.models import Person, Team, utcnow
+from coe.competency import current
 from coe.competency.models import Competency, Evidence, Goal, Rating, RoleProfile, RoleTarget
 from coe.extensions import db
 
@@ -69,6 +70,7 @@ def seed_ratings(password: str) -> list[tuple[str, str]]:
                                  "recorded_at": start + dt.timedelta(days=rng.randint(30, 280))})
     if ratings:
         db.session.execute(insert(Rating), ratings)
+        current.rebuild()
     if evidence:
         db.session.execute(insert(Evidence), evidence)
     priya = next((person for person in people if person.email == "pm@example.org"), None)

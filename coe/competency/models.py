@@ -169,3 +169,25 @@ class RoleProfileChange(db.Model):
     to_profile: Mapped[str | None] = mapped_column(String(64))
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CurrentLevel(db.Model):
+    """Where a person stands in a competency, kept in step with their ratings (coe.competency.current).
+
+    Derived data: the newest validated and the newest self-rating, so that team views aggregate
+    thousands of people without ranking their whole rating history on every request.
+    """
+
+    __tablename__ = "current_level"
+    __table_args__ = (
+        CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),
+        Index("ix_current_level_competency", "competency_id"),
+    )
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    competency_id: Mapped[int] = mapped_column(ForeignKey("competency.id"), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)  # the validated level if any, else the self-assessed one
+    validated_level: Mapped[int | None] = mapped_column(Integer)
+    self_level: Mapped[int | None] = mapped_column(Integer)
+    validated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    self_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

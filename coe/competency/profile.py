@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from coe import audit
 from coe.auth.models import Person, utcnow
+from coe.competency import current
 from coe.competency import levels as lv
 from coe.competency.models import (LEVEL_NAMES, VALIDATING_SOURCES, Competency, Evidence, Goal, Rating,
                                    RoleProfile, RoleProfileChange, RoleTarget)
@@ -253,6 +254,7 @@ def self_assess(person: Person, code: str, level: int, note: str = "", evidence_
                     note=_note(note), evidence_url=_url(evidence_url), rated_by_id=person.id, created_at=utcnow())
     db.session.add(rating)
     db.session.flush()
+    current.refresh(person.id, rating.competency_id)
     return rating
 
 
@@ -266,6 +268,7 @@ def validate(validator: Person, person: Person, code: str, level: int, note: str
                     note=_note(note), rated_by_id=validator.id, created_at=utcnow())
     db.session.add(rating)
     db.session.flush()
+    current.refresh(person.id, rating.competency_id)
     audit.record("competency.validate", validator, person, competency=code, level=rating.level, role=as_role)
     return rating
 

@@ -117,3 +117,14 @@ class SearchMiss(db.Model):
     query: Mapped[str] = mapped_column(String(200), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=1)
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DocumentViewDay(db.Model):
+    """How often a document was opened on a day: counted per document, never per person, so nobody is tracked."""
+
+    __tablename__ = "document_view_day"
+    __table_args__ = (CheckConstraint("count >= 1", name="count_positive"),)
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 import weakref
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ from coe.content.models import GovernanceGroup, GovernanceParameter
 from coe.content.cache import per_generation
 from coe.content.pipeline import content_state, current_generation
 from coe.library.models import (KIND_LABELS, KINDS, Document, DocumentCompetency, DocumentFile, DocumentParameter,
-                                DocumentTag, SearchMiss)
+                                DocumentTag, DocumentViewDay, SearchMiss)
 from coe.registry import Offering, SearchChanges, SearchDocument, registry
 
 log = logging.getLogger(__name__)
@@ -525,3 +526,82 @@ def record_miss(q: str) -> None:
 def frequent_misses(limit: int = 25) -> list[SearchMiss]:
     return list(db.session.scalars(
         select(SearchMiss).order_by(SearchMiss.count.desc(), SearchMiss.last_seen.desc()).limit(limit)))
+
+
+# --- reading counts ------------------------------------------------------------------------
+
+
+class ViewCounter:
+    """Openings of documents, counted per document and day (never per person).
+
+    A worker adds them up in memory and writes them in one upsert per document and day when
+    COE_VIEW_FLUSH_SECONDS have passed since its last write (0: at once), so that reading a document
+    does not cost a database write. A worker that is killed loses at most that many seconds of counts.
+    """
+
+    def __init__(self) -> None:
+        self.pending: dict[tuple[int, dt.date], int] = {}
+        self.lock = threading.Lock()
+        self.flushed_at = time.monotonic()
+
+    def add(self, document_id: int, day: dt.date) -> None:
+        with self.lock:
+            self.pending[(document_id, day)] = self.pending.get((document_id, day), 0) + 1
+            due = time.monotonic() - self.flushed_at >= current_app.config.get("COE_VIEW_FLUSH_SECONDS", 30)
+            if not due:
+                return
+            pending, self.pending, self.flushed_at = self.pending, {}, time.monotonic()
+        try:
+            write_views(pending)
+        except Exception:  # counting must never break reading: keep the counts for the next write
+            db.session.rollback()
+            log.warning("document views could not be written; kept for the next attempt", exc_info=True)
+            with self.lock:
+                for key, count in pending.items():
+                    self.pending[key] = self.pending.get(key, 0) + count
+
+    def flush(self) -> None:
+        with self.lock:
+            pending, self.pending, self.flushed_at = self.pending, {}, time.monotonic()
+        if pending:
+            write_views(pending)
+
+
+def write_views(counts: dict[tuple[int, dt.date], int]) -> None:
+    """Add the counts to the per-day totals, one upsert per document and day, and commit."""
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    for (document_id, day), count in sorted(counts.items()):
+        stmt = insert(DocumentViewDay).values(document_id=document_id, day=day, count=count)
+        db.session.execute(stmt.on_conflict_do_update(
+            index_elements=[DocumentViewDay.document_id, DocumentViewDay.day],
+            set_={"count": DocumentViewDay.count + stmt.excluded.count}))
+    db.session.commit()
+
+
+_view_counters: dict[str, ViewCounter] = {}
+
+
+def view_counter() -> ViewCounter:
+    """This worker's counter for the current app's database."""
+    key = str(db.engine.url)
+    if key not in _view_counters:
+        _view_counters[key] = ViewCounter()
+    return _view_counters[key]
+
+
+def count_view(document_id: int, today: dt.date | None = None) -> None:
+    """Count one opening of a document today (per document and day, never per person)."""
+    view_counter().add(document_id, today or utcnow().date())
+
+
+def unopened_documents(days: int = 90, today: dt.date | None = None, limit: int = 50) -> tuple[list[Document], int]:
+    """Live documents nobody opened in the last ``days`` days (published before then), oldest review first."""
+    since = (today or utcnow().date()) - dt.timedelta(days=days)
+    opened = select(DocumentViewDay.document_id).where(DocumentViewDay.day > since)
+    condition = (Document.archived_at.is_(None), Document.id.not_in(opened),
+                 Document.created_at < dt.datetime.combine(since, dt.time(), dt.timezone.utc))
+    total = db.session.scalar(select(func.count(Document.id)).where(*condition)) or 0
+    docs = list(db.session.scalars(_live().where(*condition[1:]).order_by(Document.reviewed, Document.title)
+                                   .limit(limit)))
+    return docs, total

@@ -51,11 +51,11 @@ def governance():
 def document(kind: str, slug: str):
     policy.require(current_user, "library.read")
     doc = services.document_page(_kind(kind), slug)
+    services.count_view(doc.id)
     return render_template(
         "library/document.html", doc=doc, related=doc.related, next_review=services.next_review(doc),
         file_formats=doc.file_formats, review_due=services.review_due(doc), competency_names=competency_names(),
-        kind_labels=KIND_LABELS,
-        kind_titles=KIND_TITLES,
+        kind_labels=KIND_LABELS, kind_titles=KIND_TITLES,
     )
 
 
