@@ -123,15 +123,16 @@ def secure_responses(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Register each domain's blueprint and let the domain hook into the app."""
-    from coe import auth, competency, content, library
+    from coe import auth, competency, content, library, quizzes
     from coe.auth.views import admin, bp as auth_bp
     from coe.competency.views import bp as competency_bp
     from coe.home.views import bp as home_bp
     from coe.library.views import bp as library_bp
+    from coe.quizzes.views import bp as quizzes_bp
 
-    for domain in (auth, content, competency, library):
+    for domain in (auth, content, competency, library, quizzes):
         domain.init_app(app)
-    for blueprint in (home_bp, auth_bp, admin, competency_bp, library_bp):
+    for blueprint in (home_bp, auth_bp, admin, competency_bp, library_bp, quizzes_bp):
         app.register_blueprint(blueprint)
 
 
@@ -174,7 +175,8 @@ def register_commands(app: Flask) -> None:
     from coe.cli import serve, worker
     from coe.content.cli import content
     from coe.library.cli import reindex
+    from coe.quizzes.cli import quizzes
 
     content.add_command(reindex)
-    for command in (users, content, serve, worker):
+    for command in (users, content, serve, worker, quizzes):
         app.cli.add_command(command)

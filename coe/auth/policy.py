@@ -67,6 +67,8 @@ RULES: dict[str, Rule] = {
     "competency.view": _sees_records,  # a person's ratings, evidence, gaps and plan
     "competency.validate": _validates,  # a validated rating of someone else
     "competency.change_profile": _changes_profile,  # a person's role profile
+    "quizzes.take": _member,  # the quizzes, their intros, starting an attempt
+    "quizzes.attempt": lambda viewer, attempt: getattr(attempt, "person_id", None) == viewer.id,  # own attempts only
 }
 
 
