@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, url_for
 
-from coe.registry import CompetencyProvider, ContentSource, SearchSource, TeamSection, registry
+from coe.registry import CompetencyProvider, ContentSource, PersonalData, SearchSource, TeamSection, registry
 
 
 def init_app(app: Flask) -> None:
@@ -24,4 +24,5 @@ def init_app(app: Flask) -> None:
     reg.quiz_title = services.quiz_title
     reg.add_team_section(TeamSection("quizzes", "Quiz results", "quizzes/_team_section.html", 40,
                                      dashboard.team_context, dashboard.team_sheet))
+    reg.personal_data.append(PersonalData("quizzes", services.export_person, services.erase_person))
     reg.demo_seeders.append(seed_attempts)

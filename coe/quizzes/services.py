@@ -416,3 +416,20 @@ def quiz_counts_for_competencies(codes: list[str]) -> dict[str, int]:
         select(QuizCompetency.competency_code, func.count()).join(Quiz, Quiz.id == QuizCompetency.quiz_id)
         .where(QuizCompetency.competency_code.in_(codes), Quiz.archived_at.is_(None))
         .group_by(QuizCompetency.competency_code)).all())
+
+
+# --- personal data ---------------------------------------------------------------------------
+
+
+def export_person(person_id: int) -> list[dict]:
+    """Every attempt of the person, with their answers, for a data-rights export."""
+    rows = db.session.execute(select(QuizAttempt, Quiz.slug).join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+                              .where(QuizAttempt.person_id == person_id).order_by(QuizAttempt.id)).all()
+    return [{"quiz": slug, "attempt": a.number, "state": a.state, "started_at": a.started_at.isoformat(),
+             "submitted_at": a.submitted_at.isoformat() if a.submitted_at else None, "score": a.score,
+             "passed": a.passed, "late": a.late, "answers": a.responses} for a, slug in rows]
+
+
+def erase_person(person_id: int) -> None:
+    """Remove what the person wrote in their attempts (essays, typed answers); keep scores for team statistics."""
+    db.session.execute(update(QuizAttempt).where(QuizAttempt.person_id == person_id).values(responses={}))

@@ -218,3 +218,15 @@ def test_someone_elses_attempt_is_not_found(pm, make_person):
 def test_an_unknown_quiz_cannot_be_started(pm):
     with pytest.raises(NotFound):
         services.start_attempt(pm, "no-such-quiz", utcnow())
+
+
+def test_personal_data_export_and_erase_keep_the_scores(pm):
+    done = take(pm, "change-and-governance", right=True)
+    essay = next(row for row in services.attempt_questions(done.attempt) if row.type == "essay")
+    db.session.execute(db.update(QuizAttempt).where(QuizAttempt.id == done.attempt.id).values(
+        responses={**done.attempt.responses, str(essay.id): "My own change: the CRM cutover."}))
+    exported = services.export_person(pm.id)
+    assert exported[0]["quiz"] == "change-and-governance" and "My own change" in str(exported[0]["answers"])
+    services.erase_person(pm.id)
+    db.session.refresh(done.attempt)
+    assert done.attempt.responses == {} and done.attempt.score == 100
