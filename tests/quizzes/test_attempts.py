@@ -230,3 +230,41 @@ def test_personal_data_export_and_erase_keep_the_scores(pm):
     services.erase_person(pm.id)
     db.session.refresh(done.attempt)
     assert done.attempt.responses == {} and done.attempt.score == 100
+
+
+def test_two_simultaneous_submissions_are_graded_once(app, make_person):
+    """Two tabs (or a double click) submit at the same moment: one grades, the other finds it graded."""
+    import threading
+
+    person_id = make_person("tabs@example.org")
+    with app.app_context():
+        attempt = services.start_attempt(db.session.get(Person, person_id), "onboarding-essentials", T0)
+        db.session.commit()
+        attempt_id, answers = attempt.id, fields(attempt, True)
+    barrier, outcomes, errors = threading.Barrier(2), [], []
+
+    def submit():
+        try:
+            with app.app_context():
+                person = db.session.get(Person, person_id)
+                barrier.wait(timeout=10)
+                done = services.submit_attempt(person, attempt_id, answers, T0 + dt.timedelta(minutes=2))
+                db.session.commit()
+                outcomes.append((done.graded_now, done.first_pass))
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert sorted(outcomes) == [(False, False), (True, True)]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(QuizPass)) == 1
+        assert db.session.scalar(select(func.count()).select_from(QuizAnswer)
+                                 .where(QuizAnswer.attempt_id == attempt_id)) == 13
+        assert db.session.scalar(select(func.count()).select_from(Evidence)
+                                 .where(Evidence.ref == "quiz:onboarding-essentials")) == len(
+            services.get_quiz("onboarding-essentials").competencies)
