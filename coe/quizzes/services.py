@@ -102,16 +102,25 @@ def answer_order(seed: int, question_id: int, count: int, shuffle: bool) -> list
     return order
 
 
-def read_responses(questions: list[tuple[int, str, int]], form: dict[str, list[str]]) -> dict[str, Any]:
-    """Responses from a submitted form: ``q<id>`` fields (``q<id>_<n>`` for matching), for (id, type, pair count)."""
+def read_responses(questions: list[tuple[int, str, int, int]], form: dict[str, list[str]]) -> dict[str, Any]:
+    """Responses from a submitted form, for (id, type, items, options) of each question.
+
+    A choice question sends ``q<id>`` with answer indices (``options`` of them); a matching
+    question ``q<id>_<n>`` for each of its ``items`` left sides, with an index among its
+    ``options`` right sides. Indices out of range, as only a forged form sends, are dropped.
+    """
     responses: dict[str, Any] = {}
-    for qid, qtype, pairs in questions:
+
+    def index(value, options: int) -> int | None:
+        return int(value) if isinstance(value, str) and value.isdigit() and int(value) < options else None
+
+    for qid, qtype, items, options in questions:
         name = f"q{qid}"
         values = [v for v in form.get(name, []) if isinstance(v, str)]
-        if qtype == "single" and values and values[0].isdigit():
-            responses[str(qid)] = int(values[0])
+        if qtype == "single" and values and index(values[0], options) is not None:
+            responses[str(qid)] = index(values[0], options)
         elif qtype == "multiple" and name + "_sent" in form:
-            responses[str(qid)] = sorted({int(v) for v in values if v.isdigit()})
+            responses[str(qid)] = sorted({i for i in (index(v, options) for v in values) if i is not None})
         elif qtype == "truefalse" and values and values[0] in ("true", "false"):
             responses[str(qid)] = values[0] == "true"
         elif qtype in ("short", "numeric") and values:
@@ -119,8 +128,8 @@ def read_responses(questions: list[tuple[int, str, int]], form: dict[str, list[s
         elif qtype == "essay" and values:
             responses[str(qid)] = values[0][:ESSAY_MAX]
         elif qtype == "matching":
-            chosen = {str(n): int(v[0]) for n in range(pairs)
-                      if (v := form.get(f"{name}_{n}")) and isinstance(v[0], str) and v[0].isdigit()}
+            chosen = {str(n): i for n in range(items)
+                      if (i := index((form.get(f"{name}_{n}") or [None])[0], options)) is not None}
             if chosen:
                 responses[str(qid)] = chosen
     return responses
@@ -255,8 +264,13 @@ def attempt_questions(attempt: QuizAttempt) -> list[QuizQuestion]:
     return [rows[qid] for qid in attempt.question_ids if qid in rows]
 
 
-def _response_specs(rows: list[QuizQuestion]) -> list[tuple[int, str, int]]:
-    return [(q.id, q.type, len(q.data.get("pairs", []))) for q in rows]
+def _response_specs(rows: list[QuizQuestion]) -> list[tuple[int, str, int, int]]:
+    specs = []
+    for q in rows:
+        pairs = q.data.get("pairs", [])
+        options = len({p["right"] for p in pairs}) if pairs else len(q.data.get("choices", []))
+        specs.append((q.id, q.type, len(pairs), options))
+    return specs
 
 
 def save_answers(person: Person, attempt_id: int, form: dict[str, list[str]],

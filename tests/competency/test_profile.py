@@ -234,15 +234,21 @@ def count_queries(app, fn) -> int:
 
 def test_the_profile_page_costs_a_fixed_number_of_queries_however_long_the_history(app, people):
     pm = signed_in(app, "pm@example.org")
+
+    def rate(months: range) -> None:
+        # Levels 1 and 2 only: both pages show open gaps, so they do the same work but for the history.
+        with app.app_context():
+            competencies = db.session.scalars(db.select(Competency)).all()
+            start = dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc)
+            db.session.execute(db.insert(Rating), [
+                {"person_id": people["pm"], "competency_id": c.id, "level": 1 + month % 2,
+                 "source": "self" if month % 2 else "lead", "rated_by_id": people["lead"], "note": "",
+                 "evidence_url": "", "created_at": start + dt.timedelta(days=30 * month)}
+                for c in competencies for month in months])
+            db.session.commit()
+
+    rate(range(1))
     short = count_queries(app, lambda: pm.get("/me/competencies"))
-    with app.app_context():
-        competencies = db.session.scalars(db.select(Competency)).all()
-        start = dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc)
-        db.session.execute(db.insert(Rating), [
-            {"person_id": people["pm"], "competency_id": c.id, "level": 1 + month % 5,
-             "source": "self" if month % 2 else "lead", "rated_by_id": people["lead"], "note": "",
-             "evidence_url": "", "created_at": start + dt.timedelta(days=30 * month)}
-            for c in competencies for month in range(60)])
-        db.session.commit()
+    rate(range(1, 60))
     long = count_queries(app, lambda: pm.get("/me/competencies"))
     assert long == short <= 20
