@@ -123,17 +123,18 @@ def secure_responses(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Register each domain's blueprint and let the domain hook into the app."""
-    from coe import auth, competency, content, dashboard, library, ops
+    from coe import auth, competency, content, dashboard, library, ops, quizzes
     from coe.auth.views import admin, bp as auth_bp
     from coe.competency.views import bp as competency_bp
     from coe.dashboard.views import bp as dashboard_bp
     from coe.home.views import bp as home_bp
     from coe.library.views import bp as library_bp
+    from coe.quizzes.views import bp as quizzes_bp
 
     # The dashboard reads every other domain: it comes last.
-    for domain in (auth, content, competency, library, ops, dashboard):
+    for domain in (auth, content, competency, library, ops, quizzes, dashboard):
         domain.init_app(app)
-    for blueprint in (home_bp, auth_bp, admin, competency_bp, library_bp, dashboard_bp):
+    for blueprint in (home_bp, auth_bp, admin, competency_bp, library_bp, quizzes_bp, dashboard_bp):
         app.register_blueprint(blueprint)
 
 
@@ -207,7 +208,8 @@ def register_commands(app: Flask) -> None:
     from coe.content.cli import content
     from coe.library.cli import reindex
     from coe.ops.cli import backup, people, restore
+    from coe.quizzes.cli import quizzes
 
     content.add_command(reindex)
-    for command in (users, content, serve, worker, backup, restore, people):
+    for command in (users, content, serve, worker, backup, restore, people, quizzes):
         app.cli.add_command(command)

@@ -37,6 +37,7 @@ SIGNED_IN = expect()  # every signed-in person, about things that are everyone's
 PUBLIC = expect(anonymous=OK)
 ADMIN_ONLY = expect(owner=403, other_pm=403, other_mentor=403, other_lead=403)
 OWNERS_RECORDS = expect(other_pm=403, other_mentor=403, other_lead=403)  # the owner's, their lead's, admins'
+OWNER_ONLY = expect(other_pm=404, other_mentor=404, other_lead=404, admin=404)  # private: others find nothing
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,16 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("/team/trend.svg", "GET"): Route(expect(owner=403, other_pm=403, other_mentor=403)),
     ("/team/export.csv", "GET"): Route(expect(owner=403, other_pm=403, other_mentor=403)),
     ("/team/export.xlsx", "GET"): Route(expect(owner=403, other_pm=403, other_mentor=403)),
+    # Quizzes: everyone signed in takes them; an attempt and its review are its owner's alone.
+    ("/quizzes", "GET"): Route(SIGNED_IN),
+    ("/quizzes/<slug>", "GET"): Route(SIGNED_IN, path="/quizzes/onboarding-essentials"),
+    ("/quizzes/<slug>/start", "POST"): Route(SIGNED_IN, {"start": "y"}, path="/quizzes/onboarding-essentials/start"),
+    ("/quizzes/<slug>/attempts/<int:attempt_id>", "GET"): Route(
+        OWNER_ONLY, path="/quizzes/onboarding-essentials/attempts/{attempt_id}"),
+    ("/quizzes/<slug>/attempts/<int:attempt_id>", "POST"): Route(
+        OWNER_ONLY, {"save": "y"}, path="/quizzes/onboarding-essentials/attempts/{attempt_id}"),
+    ("/quizzes/<slug>/attempts/<int:attempt_id>/review", "GET"): Route(
+        OWNER_ONLY, path="/quizzes/onboarding-essentials/attempts/{attempt_id}/review"),
     # Administration.
     ("/admin/", "GET"): Route(ADMIN_ONLY),
     ("/admin/audit", "GET"): Route(ADMIN_ONLY),
@@ -147,6 +158,7 @@ def world(app, make_person, make_team):
     """The owner and their objects, and the other callers; returns the URL arguments and the clients."""
     from coe.competency import profile
     from coe.auth.models import Person
+    from coe.quizzes import services as quiz_services
 
     team = make_team("Digital Delivery")
     other_team = make_team("Finance Transformation")
@@ -165,8 +177,10 @@ def world(app, make_person, make_team):
         owner = db.session.get(Person, ids["owner"])
         goal = profile.add_goal(owner, "risk-management", "Run a risk workshop", "document", "",
                                 dt.date.today() + dt.timedelta(days=60))
+        attempt = quiz_services.start_attempt(owner, "onboarding-essentials")
         db.session.commit()
-        args = {"person_id": ids["owner"], "team_id": team, "goal_id": goal.id, "kind": "templates",
+        args = {"person_id": ids["owner"], "team_id": team, "goal_id": goal.id, "attempt_id": attempt.id,
+                "kind": "templates",
                 "slug": "risk-register", "area": _an_area()}
     return args
 

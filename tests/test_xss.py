@@ -193,6 +193,24 @@ def _write_import(app, clients, world, payload):
     assert live_markup(response.get_data(as_text=True)) == [], payload
 
 
+def _write_quiz_answers(app, clients, world, payload):
+    """A short answer and an essay, submitted; the review shows them back to their writer."""
+    from sqlalchemy import select
+
+    from coe.quizzes.models import QuizAttempt, QuizQuestion
+
+    response = clients["pm"].submit("/quizzes/change-and-governance/start", {"start": "y"},
+                                    page="/quizzes/change-and-governance")
+    path = response.headers["Location"]
+    with app.app_context():
+        attempt = db.session.scalar(select(QuizAttempt).order_by(QuizAttempt.id.desc()).limit(1))
+        kinds = dict(db.session.execute(select(QuizQuestion.id, QuizQuestion.type)
+                                        .where(QuizQuestion.id.in_(attempt.question_ids))).all())
+    answers = {f"q{qid}": payload for qid, kind in kinds.items() if kind in ("short", "essay", "numeric")}
+    clients["pm"].submit(path, {**answers, "finish": "y"})
+    world["quiz_review"] = path + "/review"
+
+
 def _search(app, clients, world, payload):
     pass  # the query is in the URL of the pages below
 
@@ -211,6 +229,8 @@ FIELDS: dict[str, Field] = {
         ("pm", "/me/competencies"), ("lead", f"/people/{w['pm']}/competencies")], shown=False),
     "goal title": Field(_write_goal_title, lambda w: [("pm", "/me/competencies"), ("pm", "/")]),
     "imported name": Field(_write_import, lambda w: [("admin", "/admin/people?q=new."), ("admin", "/admin/audit")]),
+    "quiz answers": Field(_write_quiz_answers, lambda w: [("pm", w["quiz_review"]),
+                                                          ("pm", "/quizzes/change-and-governance")]),
     "search query": Field(_search, lambda w: [("pm", "/search?q={payload}"), ("pm", "/library?q={payload}")]),
 }
 

@@ -76,6 +76,8 @@ RULES: dict[str, Rule] = {
     "competency.validate": _validates,  # a validated rating of someone else
     "competency.change_profile": _changes_profile,  # a person's role profile
     "team.view": _sees_team,  # the lead's dashboard and its exports, of a team (an id) or of all in reach (None)
+    "quizzes.take": _member,  # the quizzes, their intros, starting an attempt
+    "quizzes.attempt": lambda viewer, attempt: getattr(attempt, "person_id", None) == viewer.id,  # own attempts only
 }
 
 

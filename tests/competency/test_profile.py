@@ -234,18 +234,26 @@ def count_queries(app, fn) -> int:
 
 def test_the_profile_page_costs_a_fixed_number_of_queries_however_long_the_history(app, people):
     pm = signed_in(app, "pm@example.org")
+
+    def rate(months: range) -> None:
+        # Levels 1 and 2 only: both pages show open gaps, so they do the same work but for the history.
+        with app.app_context():
+            competencies = db.session.scalars(db.select(Competency)).all()
+            start = dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc)
+            db.session.execute(db.insert(Rating), [
+                {"person_id": people["pm"], "competency_id": c.id, "level": 1 + month % 2,
+                 "source": "self" if month % 2 else "lead", "rated_by_id": people["lead"], "note": "",
+                 "evidence_url": "", "created_at": start + dt.timedelta(days=30 * month)}
+                for c in competencies for month in months])
+            db.session.commit()
+
+    rate(range(1))
     pm.get("/me/competencies")  # what builds each competency is read once per content generation
     short = count_queries(app, lambda: pm.get("/me/competencies"))
+    rate(range(1, 60))
     with app.app_context():
-        competencies = db.session.scalars(db.select(Competency)).all()
-        code, name = competencies[0].code, competencies[0].name
-        start = dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc)
-        db.session.execute(db.insert(Rating), [
-            {"person_id": people["pm"], "competency_id": c.id, "level": 1 + month % 5,
-             "source": "self" if month % 2 else "lead", "rated_by_id": people["lead"], "note": "",
-             "evidence_url": "", "created_at": start + dt.timedelta(days=30 * month)}
-            for c in competencies for month in range(60)])
-        db.session.commit()
+        first_competency = db.session.scalars(db.select(Competency).order_by(Competency.id)).first()
+        code, name = first_competency.code, first_competency.name
     long_page = pm.get("/me/competencies").get_data(as_text=True)
     long = count_queries(app, lambda: pm.get("/me/competencies"))
     assert long == short <= 20
