@@ -69,6 +69,7 @@ class User:
     def __init__(self, port: int, email: str, stats: Stats, rng: random.Random):
         self.port, self.email, self.stats, self.rng = port, email, stats, rng
         self.cookies: dict[str, str] = {}
+        self.location: str | None = None  # where the last response redirected to
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
     def request(self, method: str, path: str, route: str, body: dict | None = None,
@@ -89,6 +90,7 @@ class User:
             self.stats.add(route, (time.perf_counter() - started) * 1000, f"{method} {path}: {error!r}")
             return ""
         ms = (time.perf_counter() - started) * 1000
+        self.location = urllib.parse.urlsplit(response.headers.get("Location") or "").path or None
         for header in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
@@ -139,23 +141,30 @@ def competencies(user: User, facts: dict) -> None:
     user.get("/me/competencies", "/me/competencies")
 
 
+QUIZ = "change-and-governance"  # attempts unlimited, no waiting: a person can take it again and again
+
+
 def take_quiz(user: User, facts: dict) -> None:
-    """Open a quiz, start an attempt, answer the first option of each question and submit."""
-    slug = user.rng.choice(facts["quizzes"]) if facts["quizzes"] else "onboarding-essentials"
-    page = user.get(f"/quizzes/{slug}", "journey:/quizzes/<slug>")
-    start = re.search(r'<form[^>]*action="(/quizzes/[^"]+/start)"', page)
-    if not start:
+    """Open a quiz, start an attempt, answer each question with its first option and submit it for grading."""
+    page = user.get(f"/quizzes/{QUIZ}", "journey:/quizzes/<slug>")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    user.request("POST", f"/quizzes/{QUIZ}/start", "POST /quizzes/<slug>/start",
+                 {"csrf_token": token.group(1) if token else ""}, expect=(302,))
+    if not user.location or "/attempts/" not in user.location:
         return
-    attempt = user.post(start.group(1), {}, route="POST /quizzes/<slug>/start", form_page=f"/quizzes/{slug}")
-    form = re.search(r'<form[^>]*action="(/quizzes/[^"]+/attempts/\d+[^"]*)"', attempt)
-    if not form:
-        return
-    answers = {}
-    for name, value in re.findall(r'<input[^>]*name="(q-[^"]+)"[^>]*value="([^"]*)"', attempt):
+    attempt_path = user.location
+    attempt = user.get(attempt_path, "/quizzes/<slug>/attempts/<id>")
+    answers: dict[str, str] = {}
+    for name, value in re.findall(r'<input[^>]*type="(?:radio|checkbox)"[^>]*name="(q\d+)"[^>]*value="([^"]*)"', attempt):
         answers.setdefault(name, value)
+    for name in re.findall(r'<input class="form-control" id="(q\d+)"', attempt):
+        answers.setdefault(name, "42")
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', attempt)
-    user.request("POST", form.group(1), "POST /quizzes/<slug>/attempts/<id>",
-                 {**answers, "csrf_token": token.group(1) if token else ""})
+    user.request("POST", attempt_path, "POST /quizzes/<slug>/attempts/<id> (submit)",
+                 {**answers, "finish": "Submit for grading", "csrf_token": token.group(1) if token else ""},
+                 expect=(302,))
+    if user.location:
+        user.get(user.location, "/quizzes/<slug>/attempts/<id>/review")
 
 
 def book_and_cancel(user: User, facts: dict) -> None:
