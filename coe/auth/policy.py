@@ -15,7 +15,9 @@ from coe.registry import registry
 
 # Endpoints an anonymous visitor may reach; everything else redirects to the login page.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.forgot_password", "auth.set_password", "static", "bootstrap.static",
-                              "home.healthz"})
+                              "home.healthz",
+                              # A calendar app fetches the feed without a session; its secret address is the key.
+                              "mentoring.calendar_feed"})
 
 Rule = Callable[[Person, object | None], bool]
 
@@ -59,6 +61,19 @@ def _changes_profile(viewer: Person, person) -> bool:
     return isinstance(person, Person) and (viewer.is_admin or (viewer.id != person.id and leads(viewer, person)))
 
 
+def _is_mentor(viewer: Person, _target=None) -> bool:
+    return viewer.is_mentor
+
+
+def _assigns_mentor(viewer: Person, person) -> bool:
+    """An admin, or the lead of the mentee's team, pairs them with a mentor directly."""
+    return isinstance(person, Person) and (viewer.is_admin or leads(viewer, person))
+
+
+def _runs_cohorts(viewer: Person, _target=None) -> bool:
+    return viewer.is_admin or bool(viewer.led_teams)
+
+
 RULES: dict[str, Rule] = {
     "account.use": _member,  # own home page, account, sign-out
     "library.read": _member,  # library, search, competency framework
@@ -67,6 +82,10 @@ RULES: dict[str, Rule] = {
     "competency.view": _sees_records,  # a person's ratings, evidence, gaps and plan
     "competency.validate": _validates,  # a validated rating of someone else
     "competency.change_profile": _changes_profile,  # a person's role profile
+    "mentoring.use": _member,  # mentor matches and profiles, requests, own bookings and notifications
+    "mentoring.mentor": _is_mentor,  # own mentor profile, availability, requests and mentees
+    "mentoring.assign": _assigns_mentor,  # give a person a mentor without a request
+    "mentoring.cohort": _runs_cohorts,  # cohort matching of a mentoring programme (leads' and admins')
 }
 
 

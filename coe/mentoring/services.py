@@ -137,6 +137,11 @@ def settings_for(person_id: int) -> MentoringSettings:
     return settings
 
 
+def languages_of(person_id: int) -> list[str]:
+    settings = db.session.get(MentoringSettings, person_id)
+    return list(settings.languages or []) if settings else []
+
+
 def save_languages(person: Person, languages: Sequence[str]) -> MentoringSettings:
     settings = settings_for(person.id)
     settings.languages = _languages(languages)
@@ -730,3 +735,84 @@ def send_reminders(at: dt.datetime | None = None) -> int:
                    booking=booking, change="reminder")
     db.session.flush()
     return len(due)
+
+
+# --- Cohort matching -------------------------------------------------------------------------------------------------
+
+
+def current_levels_many(person_ids: Sequence[int]) -> dict[int, dict]:
+    """Current levels (competency.levels.Current) of many people, in one query."""
+    from sqlalchemy import case, literal
+
+    from coe.competency import levels as lv
+
+    if not person_ids:
+        return {}
+    kind = case((Rating.source.in_(VALIDATING_SOURCES), literal("validated")),
+                (Rating.source == "self", literal("self")), else_=literal("other"))
+    ranked = (select(Rating.id, Rating.person_id, Competency.code, Rating.level, Rating.source, Rating.created_at,
+                     func.row_number().over(partition_by=(Rating.person_id, Rating.competency_id, kind),
+                                            order_by=(Rating.created_at.desc(), Rating.id.desc())).label("rn"))
+              .join(Competency, Competency.id == Rating.competency_id).where(Rating.person_id.in_(person_ids))
+              .subquery())
+    facts: dict[int, list] = {pid: [] for pid in person_ids}
+    for rating_id, person_id, code, level, source, created_at in db.session.execute(
+            select(ranked.c.id, ranked.c.person_id, ranked.c.code, ranked.c.level, ranked.c.source,
+                   ranked.c.created_at).where(ranked.c.rn == 1)):
+        facts[person_id].append(lv.RatingFact(code, level, source, created_at, rating_id))
+    return {pid: lv.current_levels(found) for pid, found in facts.items()}
+
+
+def mentees_needs_many(people: Sequence[Person]) -> list[matching.Mentee]:
+    """What matching reads of many mentees, in a fixed number of queries."""
+    from coe.competency import levels as lv
+    from coe.competency.services import role_profiles, role_targets
+
+    ids = [p.id for p in people]
+    levels = current_levels_many(ids)
+    targets = role_targets(role_profiles())
+    languages = dict(db.session.execute(select(MentoringSettings.person_id, MentoringSettings.languages)
+                                        .where(MentoringSettings.person_id.in_(ids))).all()) if ids else {}
+    cutoff = now() - REQUEST_EXPIRES_AFTER
+    has: dict[int, set[int]] = {pid: set() for pid in ids}
+    for mentee_id, mentor_id in db.session.execute(select(Mentorship.mentee_id, Mentorship.mentor_id).where(
+            Mentorship.mentee_id.in_(ids), or_(Mentorship.state == "active", (Mentorship.state == "requested")
+                                               & (Mentorship.requested_at > cutoff)))) if ids else ():
+        has[mentee_id].add(mentor_id)
+    needs = []
+    for person in people:
+        gaps = lv.gaps(targets.get(person.role_profile or "", {}), levels.get(person.id, {}))
+        needs.append(matching.Mentee(person.id, {g.competency: (g.target, g.current.level) for g in gaps},
+                                     frozenset(languages.get(person.id) or ()), person.time_zone or "UTC",
+                                     frozenset(), frozenset(has[person.id]), person.display_name))
+    return needs
+
+
+def cohort_choices(viewer: Person) -> tuple[list[Person], list[Person]]:
+    """Who a lead or admin may put in a cohort: their team's people (everyone for an admin), and every mentor."""
+    people = select(Person).where(Person.active.is_(True)).order_by(Person.display_name)
+    if not viewer.is_admin:
+        people = people.where(Person.team_id.in_([team.id for team in viewer.led_teams]))
+    mentors = (select(Person).join(MentorProfile, MentorProfile.person_id == Person.id)
+               .where(Person.active.is_(True), Person.is_mentor.is_(True)).order_by(Person.display_name))
+    return list(db.session.scalars(people.limit(2000))), list(db.session.scalars(mentors.limit(2000)))
+
+
+def cohort_preview(viewer: Person, mentee_ids: Sequence[int], mentor_ids: Sequence[int]) -> matching.Cohort:
+    people, mentors = cohort_choices(viewer)
+    allowed = {p.id: p for p in people}
+    if any(pid not in allowed for pid in mentee_ids):
+        raise NotAllowed("You may put only your team's people in a cohort.")
+    chosen = [allowed[pid] for pid in dict.fromkeys(mentee_ids)]
+    return matching.assign(mentees_needs_many(chosen), mentor_offers(list(dict.fromkeys(mentor_ids))),
+                           competency_names(), now().date())
+
+
+def cohort_publish(viewer: Person, mentee_ids: Sequence[int], mentor_ids: Sequence[int]) -> list[Mentorship]:
+    """Create the previewed assignment's mentorships in one transaction and tell both sides."""
+    cohort = cohort_preview(viewer, mentee_ids, mentor_ids)
+    created = []
+    for pair in cohort.pairs:
+        created.append(assign_mentor(viewer, pair.mentee.person_id, pair.match.mentor.person_id,
+                                     ("Paired in a mentoring programme: " + pair.match.explanation)[:TEXT_MAX]))
+    return created
