@@ -238,7 +238,16 @@ def notify(person_id: int, text: str, url: str, key: str, mail_template: str | N
             attachments = (Attachment(f"mentoring-session-{booking.id}.ics", f"text/calendar; method={method}",
                                       booking_ics(booking, method)),)
         send([render_mail(key, person.email, mail_template, attachments, person=person, text=text, url=url,
-                          booking=booking, **mail_context)])
+                          booking=booking, site=_site(), **mail_context)])
+
+
+def _site() -> str:
+    """The site's address for links in mail: the request's, or COE_BASE_URL in a background task."""
+    from flask import current_app, has_request_context, request
+
+    if has_request_context():
+        return request.host_url.rstrip("/")
+    return (current_app.config.get("COE_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
 
 
 def unread_count(person_id: int) -> int:
