@@ -122,42 +122,57 @@ def _hours(value: float) -> str:
     return f"{whole} working hour{'s' if whole != 1 else ''} overlap"
 
 
-def score(mentee: Mentee, mentor: Mentor, names: Mapping[str, str], day: dt.date) -> Match:
-    """Score one mentor for one mentee, with the breakdown and the reasons."""
-    open_gaps = sorted(((code, target, current) for code, (target, current) in mentee.gaps.items()
-                        if target > current), key=lambda g: (-(g[1] - g[2]), g[0]))
-    total_weight = covered_weight = 0.0
-    covered: list[tuple[str, int, int]] = []
-    for code, target, current in open_gaps:
-        weight = (target - current) * (FOCUS_WEIGHT if code in mentee.focus else 1)
+def _open_gaps(mentee: Mentee) -> tuple[tuple[str, int, int, int], ...]:
+    """(code, target, current, weight) of each open gap, largest first; weight counts focus twice."""
+    gaps = sorted(((code, target, current) for code, (target, current) in mentee.gaps.items() if target > current),
+                  key=lambda g: (-(g[1] - g[2]), g[0]))
+    return tuple((code, target, current, (target - current) * (FOCUS_WEIGHT if code in mentee.focus else 1))
+                 for code, target, current in gaps)
+
+
+def _points(mentee: Mentee, gaps, mentor: Mentor, day: dt.date) -> tuple[float, float, float, float, float, float]:
+    """The five parts of the score and the overlap hours: the fast path that cohort assignment runs per pair."""
+    total_weight = covered_weight = 0
+    levels = mentor.levels
+    for code, target, _current, weight in gaps:
         total_weight += weight
-        level = mentor.levels.get(code, 0)
-        if level >= target:
+        if levels.get(code, 0) >= target:
             covered_weight += weight
-            covered.append((code, target, level))
     coverage = COVERAGE_POINTS * covered_weight / total_weight if total_weight else 0.0
-    places = mentor.places_left
-    capacity = CAPACITY_POINTS * places / mentor.capacity if mentor.capacity > 0 else 0.0
-    shared = sorted(mentee.languages & mentor.languages)
-    language = float(LANGUAGE_POINTS) if shared else 0.0
+    capacity = CAPACITY_POINTS * mentor.places_left / mentor.capacity if mentor.capacity > 0 else 0.0
+    language = float(LANGUAGE_POINTS) if not mentee.languages.isdisjoint(mentor.languages) else 0.0
     hours = overlap_hours(mentee.time_zone, mentor.time_zone, day)
     overlap = OVERLAP_POINTS * hours / (WORKDAY[1] - WORKDAY[0])
     # Without feedback yet, a mentor stands in the middle: neither rewarded nor punished.
     feedback = FEEDBACK_POINTS * ((mentor.rating - 1) / 4 if mentor.rating is not None else 0.5)
+    return coverage, capacity, language, overlap, feedback, hours
+
+
+def _total(points) -> float:
+    return round(sum(points[:5]), 1)
+
+
+def score(mentee: Mentee, mentor: Mentor, names: Mapping[str, str], day: dt.date, gaps=None) -> Match:
+    """Score one mentor for one mentee, with the breakdown and the reasons."""
+    gaps = _open_gaps(mentee) if gaps is None else gaps
+    points = _points(mentee, gaps, mentor, day)
+    coverage, capacity, language, overlap, feedback, hours = points
+    covered = [(code, target, mentor.levels.get(code, 0)) for code, target, _c, _w in gaps
+               if mentor.levels.get(code, 0) >= target]
     parts = (Part("Covers your gaps", round(coverage, 1), COVERAGE_POINTS),
              Part("Places free", round(capacity, 1), CAPACITY_POINTS),
              Part("Shared language", round(language, 1), LANGUAGE_POINTS),
              Part("Working hours overlap", round(overlap, 1), OVERLAP_POINTS),
              Part("Mentees' feedback", round(feedback, 1), FEEDBACK_POINTS))
-    reasons = [_coverage_reason(covered, open_gaps, mentee.focus, names),
-               f"{places} of {mentor.capacity} places free"]
+    reasons = [_coverage_reason(covered, gaps, mentee.focus, names),
+               f"{mentor.places_left} of {mentor.capacity} places free"]
+    shared = sorted(mentee.languages & mentor.languages)
     if shared:
         reasons.append("both speak " + " and ".join(language_name(code) for code in shared))
     reasons.append(_hours(hours))
     if mentor.rating is not None:
         reasons.append(f"past mentees rate sessions {mentor.rating:.1f} of 5 ({mentor.ratings})")
-    total = round(coverage + capacity + language + overlap + feedback, 1)
-    return Match(mentor, total, parts, tuple(reasons), tuple(code for code, _, _ in covered))
+    return Match(mentor, _total(points), parts, tuple(reasons), tuple(code for code, _, _ in covered))
 
 
 def _coverage_reason(covered, open_gaps, focus, names) -> str:
@@ -167,7 +182,7 @@ def _coverage_reason(covered, open_gaps, focus, names) -> str:
         return "covers none of your gaps"
     described = [f"{names.get(code, code)} (needs level {target}, mentor is {level})" if i == 0 else names.get(code, code)
                  for i, (code, target, level) in enumerate(covered[:2])]
-    largest = [code for code, _, _ in open_gaps[:len(covered)]]
+    largest = [gap[0] for gap in open_gaps[:len(covered)]]
     if [code for code, _, _ in covered] == largest and len(covered) <= 2:
         head = "covers your largest gap" if len(covered) == 1 else f"covers your {NUMBER_WORDS[len(covered)]} largest gaps"
     else:
@@ -182,9 +197,10 @@ def _coverage_reason(covered, open_gaps, focus, names) -> str:
 
 
 def rank(mentee: Mentee, mentors: Iterable[Mentor], names: Mapping[str, str], day: dt.date,
-         competency: str | None = None, language: str | None = None) -> list[Match]:
-    """Mentors the mentee may ask, best first; ties by name then id, so the order is stable."""
-    matches = []
+         competency: str | None = None, language: str | None = None, limit: int | None = None) -> list[Match]:
+    """Mentors the mentee may ask, best first (the first ``limit``); ties by name then id, so the order is stable."""
+    gaps = _open_gaps(mentee)
+    scored = []
     for mentor in mentors:
         if exclusion(mentee, mentor) is not None:
             continue
@@ -192,9 +208,9 @@ def rank(mentee: Mentee, mentors: Iterable[Mentor], names: Mapping[str, str], da
             continue
         if language and language not in mentor.languages:
             continue
-        matches.append(score(mentee, mentor, names, day))
-    matches.sort(key=lambda m: (-m.score, m.mentor.name, m.mentor.person_id))
-    return matches
+        scored.append((-_total(_points(mentee, gaps, mentor, day)), mentor.name, mentor.person_id, mentor))
+    scored.sort(key=lambda item: item[:3])
+    return [score(mentee, mentor, names, day, gaps) for *_, mentor in scored[:limit]]
 
 
 @dataclass(frozen=True)
@@ -237,24 +253,26 @@ def assign(mentees: Sequence[Mentee], mentors: Sequence[Mentor], names: Mapping[
     forbidden = 1e9
     cost = np.full((n, m + n), forbidden)
     cost[np.arange(n), m + np.arange(n)] = 0.0
-    scores: dict[tuple[int, int], Match] = {}
+    scores: dict[tuple[int, int], float] = {}
     first_column: dict[int, int] = {}
     for j, mentor in enumerate(columns):
         first_column.setdefault(mentor.person_id, j)
+    open_gaps = [_open_gaps(mentee) for mentee in mentees]
+    offered = [mentor for mentor in mentors if mentor.person_id in first_column]
     for i, mentee in enumerate(mentees):
-        for mentor in mentors:
-            if mentor.person_id not in first_column or exclusion(mentee, mentor) is not None:
+        for mentor in offered:
+            if exclusion(mentee, mentor) is not None:
                 continue
-            match = score(mentee, mentor, names, day)
-            scores[i, mentor.person_id] = match
+            total = _total(_points(mentee, open_gaps[i], mentor, day))
+            scores[i, mentor.person_id] = total
             start = first_column[mentor.person_id]
-            cost[i, start:start + mentor.places_left] = -match.score
+            cost[i, start:start + mentor.places_left] = -total
     rows, cols = linear_sum_assignment(cost)
     pairs, unmatched = [], []
     for i, j in zip(rows, cols):
         mentee = mentees[i]
         if j < m and cost[i, j] < forbidden:
-            pairs.append(Pair(mentee, scores[i, columns[j].person_id]))
+            pairs.append(Pair(mentee, score(mentee, columns[j], names, day, open_gaps[i])))
         else:
             unmatched.append(Unmatched(mentee, _why_unmatched(mentee, mentors, scores, i)))
     pairs.sort(key=lambda p: (p.mentee.name, p.mentee.person_id))

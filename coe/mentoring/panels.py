@@ -25,7 +25,7 @@ def home_panel(person: Person) -> dict | None:
                                                                Mentorship.state == "active").limit(1)) is not None
     top = None
     if not has_mentor and person.role_profile:
-        matches = services.matches_for(person)
+        matches = services.matches_for(person, limit=1)
         top = matches[0] if matches else None
     if not upcoming and top is None and has_mentor is False and not person.role_profile:
         return None

@@ -210,10 +210,14 @@ def mentor_offers(mentor_ids: Sequence[int] | None = None) -> list[matching.Ment
     return offers
 
 
+MATCHES_SHOWN = 50
+
+
 def matches_for(person: Person, competency: str | None = None, language: str | None = None,
-                focus: Sequence[str] = ()) -> list[matching.Match]:
+                focus: Sequence[str] = (), limit: int = MATCHES_SHOWN) -> list[matching.Match]:
+    """The best mentors for the person, with reasons (the first ``limit``)."""
     return matching.rank(mentee_needs(person, focus), mentor_offers(), competency_names(), now().date(),
-                         competency or None, language or None)
+                         competency or None, language or None, limit)
 
 
 # --- Notifications ---------------------------------------------------------------------------------------------------
