@@ -8,26 +8,16 @@ import pytest
 from icalendar import Calendar
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD, LIVE_DATABASE
+from tests.browser.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
-def _email_of(person_id: int) -> str:
-    from sqlalchemy import create_engine, text
-
-    from coe.config import database_url
-
-    engine = create_engine(database_url("", {"COE_DATABASE_URL": LIVE_DATABASE["url"]}))
-    try:
-        with engine.connect() as conn:
-            return conn.execute(text("SELECT email FROM person WHERE id = :id"), {"id": person_id}).scalar_one()
-    finally:
-        engine.dispose()
-
-
 def test_a_pm_requests_the_top_match_who_accepts_then_the_pm_books_and_downloads_the_ics(
-        page, login, browser, live_server):
+        page, login, browser, live_server, person_id):
+    from coe.auth.demo import PEOPLE
+
+    mentors = {person_id(email): email for email, _name, _team, _profile, roles, _zone in PEOPLE if "mentor" in roles}
     login("pm@example.org")
     page.goto("/mentors")
     top = page.locator("ol li.card").first
@@ -42,7 +32,7 @@ def test_a_pm_requests_the_top_match_who_accepts_then_the_pm_books_and_downloads
 
     mentor = browser.new_context(base_url=live_server).new_page()
     mentor.goto("/login")
-    mentor.get_by_label("Email").fill(_email_of(mentor_id))
+    mentor.get_by_label("Email").fill(mentors[mentor_id])
     mentor.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
     mentor.get_by_role("button", name="Sign in").click()
     mentor.wait_for_url("**/")
@@ -62,7 +52,7 @@ def test_a_pm_requests_the_top_match_who_accepts_then_the_pm_books_and_downloads
     expect(session).to_contain_text(mentor_name)
     with page.expect_download() as download:
         session.get_by_role("link", name=".ics").click()
-    calendar = Calendar.from_ical(open(download.value.path(), "rb").read())
+    calendar = Calendar.from_ical(download.value.path().read_bytes())
     event = next(c for c in calendar.walk() if c.name == "VEVENT")
     assert str(event["summary"]) == "Mentoring: Gate 2 pack review"
     start = event.decoded("dtstart")
