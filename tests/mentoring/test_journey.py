@@ -252,3 +252,25 @@ def test_lead_assigns_a_mentor_and_capacity_holds(app, mentoring):
     assert published.status_code == 302
     with app.app_context():
         assert services.is_active_mentor(mentoring["mentor"], mentoring["other"])
+
+
+def test_the_private_calendar_feed_lists_bookings_and_a_new_address_ends_the_old(app, mentoring):
+    from coe.mentoring import services
+
+    pair(app, mentoring)
+    with app.app_context():
+        slot = services.free_slots(mentoring["mentor"])[0]
+        services.book(db.session.get(Person, mentoring["pm"]), mentoring["mentor"], slot.start, "Gate 2 pack")
+        db.session.commit()
+    pm = logged_in(app, "pm@example.org")
+    response = pm.submit("/bookings/feed", {}, page="/bookings", follow_redirects=True)
+    address = re.search(r"(http://[^ <]+/calendar/[^ <]+\.ics)", response.get_data(as_text=True)).group(1)
+    path = address.split("localhost", 1)[1]
+    anonymous = app.test_client()
+    feed = anonymous.get(path)
+    assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+    events = [c for c in Calendar.from_ical(feed.data).walk() if c.name == "VEVENT"]
+    assert [str(e["summary"]) for e in events] == ["Mentoring: Gate 2 pack"]
+    assert events[0].decoded("dtstart") == slot.start
+    pm.submit("/bookings/feed", {}, page="/bookings")
+    assert anonymous.get(path).status_code == 404
