@@ -63,7 +63,7 @@ def _mentor_page(mentor_id: int, request_form: RequestForm | None = None, book_f
                  status: int = 200):
     profile = services.mentor_profile(mentor_id)
     mentorship = services.active_mentorship(mentor_id, current_user.id)
-    free = services.free_slots(mentor_id) if mentorship or mentor_id == current_user.id else []
+    free = services.free_slots(mentor_id)
     shown = [slot for slot in free if slot.start < services.now() + dt.timedelta(days=SLOT_DAYS)]
     request_form = request_form or RequestForm()
     request_form.focus.choices = _competency_choices()
