@@ -123,7 +123,7 @@ def secure_responses(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Register each domain's blueprint and let the domain hook into the app."""
-    from coe import auth, competency, content, dashboard, library, ops, quizzes
+    from coe import auth, competency, content, dashboard, library, mentoring, ops, quizzes
     from coe.auth.views import admin, bp as auth_bp
     from coe.competency.views import bp as competency_bp
     from coe.dashboard.views import bp as dashboard_bp
@@ -132,7 +132,7 @@ def register_blueprints(app: Flask) -> None:
     from coe.quizzes.views import bp as quizzes_bp
 
     # The dashboard reads every other domain: it comes last.
-    for domain in (auth, content, competency, library, ops, quizzes, dashboard):
+    for domain in (auth, content, competency, library, ops, quizzes, mentoring, dashboard):
         domain.init_app(app)
     for blueprint in (home_bp, auth_bp, admin, competency_bp, library_bp, quizzes_bp, dashboard_bp):
         app.register_blueprint(blueprint)

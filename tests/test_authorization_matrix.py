@@ -38,6 +38,9 @@ PUBLIC = expect(anonymous=OK)
 ADMIN_ONLY = expect(owner=403, other_pm=403, other_mentor=403, other_lead=403)
 OWNERS_RECORDS = expect(other_pm=403, other_mentor=403, other_lead=403)  # the owner's, their lead's, admins'
 OWNER_ONLY = expect(other_pm=404, other_mentor=404, other_lead=404, admin=404)  # private: others find nothing
+PAIR_ONLY = expect(other_pm=404, other_mentor=404, other_lead=404, admin=404)  # a booking: its mentee and mentor only
+MENTORS_ONLY = expect(owner=403, other_pm=403, other_lead=403, admin=403)
+LEADS_AND_ADMINS = expect(owner=403, other_pm=403, other_mentor=403)
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,63 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("/admin/teams/new", "POST"): Route(ADMIN_ONLY, {"name": "A new team"}),
     ("/admin/teams/<int:team_id>", "GET"): Route(ADMIN_ONLY),
     ("/admin/teams/<int:team_id>", "POST"): Route(ADMIN_ONLY, {"name": "Digital Delivery"}),
+    # Mentoring. The owner has an active mentorship with a mentor (mentor_id) and a booking (booking_id).
+    ("/mentors", "GET"): Route(SIGNED_IN),
+    ("/mentors/languages", "POST"): Route(SIGNED_IN, {"languages": "en, fr", "save_languages": "y"}),
+    ("/mentors/<int:mentor_id>", "GET"): Route(SIGNED_IN),
+    # The owner already has this mentor: their form comes back with the reason.
+    ("/mentors/<int:mentor_id>/request", "POST"): Route(expect(owner=400), {"goals": "Lead a gate review alone.",
+                                                                             "send_request": "y"}),
+    # Only the mentor's mentee books their time.
+    ("/mentors/<int:mentor_id>/book", "POST"): Route(expect(other_pm=403, other_mentor=403, other_lead=403, admin=403),
+                                                     {"start": "{free_slot}", "topic": "Gate pack", "book": "y"}),
+    ("/bookings", "GET"): Route(SIGNED_IN),
+    ("/bookings/<int:booking_id>.ics", "GET"): Route(PAIR_ONLY),
+    ("/bookings/<int:booking_id>/cancel", "POST"): Route(PAIR_ONLY, {"reason": "Steering moved", "cancel": "y"}),
+    ("/bookings/<int:booking_id>/reschedule", "GET"): Route(PAIR_ONLY),
+    ("/bookings/<int:booking_id>/reschedule", "POST"): Route(PAIR_ONLY, {"start": "{other_slot}",
+                                                                         "reason": "Steering moved",
+                                                                         "reschedule": "y"}),
+    ("/bookings/<int:booking_id>/notes", "POST"): Route(PAIR_ONLY, {"body": "Bring the draft charter.",
+                                                                    "add_note": "y"}),
+    # The session has not happened yet: the owner is told so on the bookings page.
+    ("/bookings/<int:booking_id>/rating", "POST"): Route(PAIR_ONLY, {"stars": "5", "rate": "y"}),
+    # The mentor signs off, not the mentee.
+    ("/bookings/<int:booking_id>/signoff", "POST"): Route(expect(owner=403, other_pm=404, other_mentor=404,
+                                                                 other_lead=404, admin=404),
+                                                          {"competency": "risk-management", "level": "3",
+                                                           "sign_off": "y"}),
+    ("/bookings/feed", "POST"): Route(SIGNED_IN),
+    # The feed's secret address is its key: no session needed.
+    ("/calendar/<token>.ics", "GET"): Route(PUBLIC),
+    ("/mentorships/<int:mentorship_id>/end", "POST"): Route(PAIR_ONLY, {"reflection": "We met the goal.",
+                                                                        "end": "y"}),
+    ("/notifications", "GET"): Route(SIGNED_IN),
+    ("/notifications/read", "POST"): Route(SIGNED_IN),
+    ("/mentor/profile", "GET"): Route(MENTORS_ONLY),
+    ("/mentor/profile", "POST"): Route(MENTORS_ONLY, {"bio": "Ten years of gate reviews.",
+                                                      "competencies": "risk-management", "languages": "en",
+                                                      "time_zone": "Europe/Paris", "capacity": "3",
+                                                      "accepting": "y", "session_minutes": "60",
+                                                      "buffer_minutes": "15", "notice_hours": "24",
+                                                      "horizon_days": "42", "save_profile": "y"}),
+    ("/mentor/availability", "GET"): Route(MENTORS_ONLY),
+    ("/mentor/availability", "POST"): Route(MENTORS_ONLY, {"window-weekday": "1", "window-start": "09:00",
+                                                           "window-end": "10:00", "window-add_window": "y"}),
+    # The owner's mentor's window: another mentor finds no such window of theirs.
+    ("/mentor/availability/<any(window, exception):kind>/<int:item_id>/delete", "POST"): Route(
+        expect(owner=403, other_pm=403, other_mentor=404, other_lead=403, admin=403),
+        path="/mentor/availability/window/{window_id}/delete"),
+    ("/mentor/requests", "GET"): Route(MENTORS_ONLY),
+    ("/mentor/requests/<int:mentorship_id>", "POST"): Route(
+        expect(owner=403, other_pm=403, other_mentor=404, other_lead=403, admin=403), {"accept": "y"}),
+    ("/mentor/mentees", "GET"): Route(MENTORS_ONLY),
+    ("/mentoring/cohort", "GET"): Route(LEADS_AND_ADMINS),
+    ("/mentoring/cohort", "POST"): Route(LEADS_AND_ADMINS, {"preview": "y"}),
+    # A lead of another team cannot pick the owner (the form says so); an admin assigns.
+    ("/mentoring/assign", "POST"): Route(LEADS_AND_ADMINS, {"assign-mentee_id": "{person_id}",
+                                                            "assign-mentor_id": "{other_mentor_id}",
+                                                            "assign-assign": "y"}),
 }
 
 NOT_IN_MATRIX = {"/static/<path:filename>", "/bootstrap/static/<path:filename>"}  # files, served to anyone
@@ -182,7 +242,39 @@ def world(app, make_person, make_team):
         args = {"person_id": ids["owner"], "team_id": team, "goal_id": goal.id, "attempt_id": attempt.id,
                 "kind": "templates",
                 "slug": "risk-register", "area": _an_area()}
+    args.update(_mentoring_world(app, make_person, ids, other_team))
     return args
+
+
+def _mentoring_world(app, make_person, ids, other_team) -> dict:
+    """The owner's mentor, mentorship and booking; the other mentor mentors someone else."""
+    import datetime as dt
+
+    from coe.auth.models import Person
+    from coe.mentoring import services
+
+    mentor_id = make_person("owners.mentor@example.org", mentor=True, role_profile="senior-pm")
+    other_mentee = make_person("other.mentee@example.org", team_id=other_team)
+    with app.app_context():
+        for person_id in (mentor_id, ids["other_mentor"]):
+            mentor = db.session.get(Person, person_id)
+            services.save_profile(mentor, services.ProfileData("Gate reviews.", ("risk-management",), ("en",), "UTC",
+                                                               3, True, 60, 0, 1, 30))
+            for weekday in range(7):
+                window = services.add_window(mentor, weekday, dt.time(6), dt.time(20))
+        owner, admin = db.session.get(Person, ids["owner"]), db.session.get(Person, ids["admin"])
+        services.assign_mentor(admin, owner.id, mentor_id)
+        services.assign_mentor(admin, other_mentee, ids["other_mentor"])
+        free = services.free_slots(mentor_id)
+        booking = services.book(owner, mentor_id, free[5].start, "First session", "risk-management")
+        token = services.regenerate_feed(owner)
+        mentorship = services.active_mentorship(mentor_id, owner.id)
+        window_id = db.session.scalar(db.select(services.AvailabilityWindow.id).where(
+            services.AvailabilityWindow.mentor_id == mentor_id).limit(1))
+        db.session.commit()
+        return {"mentor_id": mentor_id, "booking_id": booking.id, "mentorship_id": mentorship.id, "token": token,
+                "window_id": window_id, "other_mentor_id": ids["other_mentor"],
+                "free_slot": free[8].start.isoformat(), "other_slot": free[10].start.isoformat()}
 
 
 def _an_area() -> str:
@@ -235,7 +327,7 @@ def test_each_caller_gets_what_the_matrix_says(app, world, rule, method):
             response = client.get(url)
         else:
             token = client.csrf_token("/login" if role == "anonymous" else "/account")
-            data = {name: value.format(role=role) for name, value in entry.data.items()}
+            data = {name: value.format(role=role, **world) for name, value in entry.data.items()}
             response = client.post(url, data={**data, "csrf_token": token})
         _check(response, entry.statuses[role], role, url)
 

@@ -215,6 +215,92 @@ def _search(app, clients, world, payload):
     pass  # the query is in the URL of the pages below
 
 
+def _mentoring(app, world) -> None:
+    """Once per test: the lead is a mentor with a profile and availability, and mentors the PM."""
+    if "mentoring" in world:
+        return
+    from coe.mentoring import services
+
+    with app.app_context():
+        lead, admin = db.session.get(Person, world["lead"]), db.session.get(Person, world["admin"])
+        lead.is_mentor = True
+        services.save_profile(lead, services.ProfileData("Gate reviews.", ("risk-management",), ("en",), "UTC", 5,
+                                                         True, 30, 0, 1, 60))
+        for weekday in range(7):
+            services.add_window(lead, weekday, dt.time(6), dt.time(22))
+        services.assign_mentor(admin, world["pm"], world["lead"])
+        db.session.commit()
+    world["mentoring"] = True
+
+
+def _write_bio(app, clients, world, payload):
+    _mentoring(app, world)
+    clients["lead"].submit("/mentor/profile", {"bio": payload, "competencies": "risk-management", "languages": "en",
+                                               "time_zone": "UTC", "capacity": "5", "accepting": "y",
+                                               "session_minutes": "30", "buffer_minutes": "0", "notice_hours": "1",
+                                               "horizon_days": "60", "save_profile": "y"})
+
+
+def _write_request(app, clients, world, payload):
+    from coe.mentoring.models import Mentorship
+
+    _mentoring(app, world)
+    with app.app_context():
+        pending = db.session.scalar(db.select(Mentorship.id).where(Mentorship.mentee_id == world["admin"],
+                                                                  Mentorship.state == "requested"))
+    if pending:  # the mentor declines the last request with the payload, which the mentee then reads
+        clients["lead"].submit(f"/mentor/requests/{pending}", {"message": payload, "decline": "y"},
+                               page="/mentor/requests")
+    clients["admin"].submit(f"/mentors/{world['lead']}/request", {"goals": payload, "send_request": "y"},
+                            page=f"/mentors/{world['lead']}")
+
+
+def _write_topic(app, clients, world, payload):
+    from coe.mentoring import services
+
+    _mentoring(app, world)
+    with app.app_context():
+        start = services.free_slots(world["lead"])[-1].start  # the latest free slot: each booking lists first
+    clients["pm"].submit(f"/mentors/{world['lead']}/book", {"start": start.isoformat(), "topic": payload[:200],
+                                                            "book": "y"}, page=f"/mentors/{world['lead']}")
+
+
+def _past_booking(app, world, index: int) -> int:
+    from coe.mentoring import services
+    from coe.mentoring.models import Booking
+
+    with app.app_context():
+        mentorship = services.active_mentorship(world["lead"], world["pm"])
+        start = services.now().replace(microsecond=0) - dt.timedelta(days=3) + dt.timedelta(minutes=index)
+        booking = Booking(mentorship_id=mentorship.id, mentor_id=world["lead"], mentee_id=world["pm"],
+                          starts_at=start, ends_at=start + dt.timedelta(minutes=30), topic="Gate pack review")
+        db.session.add(booking)
+        db.session.commit()
+        return booking.id
+
+
+def _write_note_and_rating(app, clients, world, payload):
+    _mentoring(app, world)
+    booking = _past_booking(app, world, PAYLOADS.index(payload))
+    clients["pm"].submit(f"/bookings/{booking}/notes", {"body": payload, "add_note": "y"}, page="/bookings")
+    clients["pm"].submit(f"/bookings/{booking}/rating", {"stars": "4", "comment": payload, "rate": "y"},
+                         page="/bookings")
+    clients["lead"].submit(f"/bookings/{booking}/signoff", {"competency": "risk-management", "level": "3",
+                                                            "note": payload, "sign_off": "y"}, page="/bookings")
+
+
+def _write_reflection(app, clients, world, payload):
+    from coe.mentoring import services
+
+    _mentoring(app, world)
+    with app.app_context():
+        mentorship = services.active_mentorship(world["lead"], world["pm"])
+    clients["pm"].submit(f"/mentorships/{mentorship.id}/end", {"reflection": payload, "end": "y"}, page="/bookings")
+    with app.app_context():
+        services.assign_mentor(db.session.get(Person, world["admin"]), world["pm"], world["lead"])
+        db.session.commit()
+
+
 FIELDS: dict[str, Field] = {
     "display name": Field(_write_display_name, lambda w: [
         ("pm", "/account"), ("pm", "/"), ("admin", "/admin/people"), ("admin", f"/admin/people/{w['pm']}"),
@@ -231,6 +317,16 @@ FIELDS: dict[str, Field] = {
     "imported name": Field(_write_import, lambda w: [("admin", "/admin/people?q=new."), ("admin", "/admin/audit")]),
     "quiz answers": Field(_write_quiz_answers, lambda w: [("pm", w["quiz_review"]),
                                                           ("pm", "/quizzes/change-and-governance")]),
+    "mentor bio": Field(_write_bio, lambda w: [("pm", f"/mentors/{w['lead']}"), ("lead", "/mentor/profile"),
+                                               ("admin", f"/mentors/{w['lead']}")]),
+    "mentoring request goals and reply": Field(_write_request, lambda w: [
+        ("lead", "/mentor/requests"), ("admin", "/bookings"), ("lead", "/")]),
+    "booking topic": Field(_write_topic, lambda w: [("pm", "/bookings"), ("lead", "/bookings"), ("pm", "/"),
+                                                    ("lead", "/notifications")]),
+    "session note, rating comment and sign-off note": Field(_write_note_and_rating, lambda w: [
+        ("pm", "/bookings"), ("lead", "/bookings"), ("pm", "/notifications"), ("lead", "/")]),
+    "mentorship reflection": Field(_write_reflection, lambda w: [("pm", "/bookings"), ("lead", "/bookings"),
+                                                                 ("lead", "/mentor/mentees")]),
     "search query": Field(_search, lambda w: [("pm", "/search?q={payload}"), ("pm", "/library?q={payload}")]),
 }
 

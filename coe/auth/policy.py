@@ -15,7 +15,9 @@ from coe.registry import registry
 
 # Endpoints an anonymous visitor may reach; everything else redirects to the login page.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.forgot_password", "auth.set_password", "static", "bootstrap.static",
-                              "home.healthz"})
+                              "home.healthz",
+                              # A calendar app fetches the feed without a session; its secret address is the key.
+                              "mentoring.calendar_feed"})
 
 Rule = Callable[[Person, object | None], bool]
 
@@ -67,6 +69,19 @@ def _sees_team(viewer: Person, team_id) -> bool:
     return bool(led) if team_id is None else team_id in led
 
 
+def _is_mentor(viewer: Person, _target=None) -> bool:
+    return viewer.is_mentor
+
+
+def _assigns_mentor(viewer: Person, person) -> bool:
+    """An admin, or the lead of the mentee's team, pairs them with a mentor directly."""
+    return isinstance(person, Person) and (viewer.is_admin or leads(viewer, person))
+
+
+def _runs_cohorts(viewer: Person, _target=None) -> bool:
+    return viewer.is_admin or bool(viewer.led_teams)
+
+
 RULES: dict[str, Rule] = {
     "account.use": _member,  # own home page, account, sign-out
     "library.read": _member,  # library, search, competency framework
@@ -78,6 +93,10 @@ RULES: dict[str, Rule] = {
     "team.view": _sees_team,  # the lead's dashboard and its exports, of a team (an id) or of all in reach (None)
     "quizzes.take": _member,  # the quizzes, their intros, starting an attempt
     "quizzes.attempt": lambda viewer, attempt: getattr(attempt, "person_id", None) == viewer.id,  # own attempts only
+    "mentoring.use": _member,  # mentor matches and profiles, requests, own bookings and notifications
+    "mentoring.mentor": _is_mentor,  # own mentor profile, availability, requests and mentees
+    "mentoring.assign": _assigns_mentor,  # give a person a mentor without a request
+    "mentoring.cohort": _runs_cohorts,  # cohort matching of a mentoring programme (leads' and admins')
 }
 
 

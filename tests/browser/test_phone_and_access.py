@@ -13,9 +13,11 @@ PAGES_BY_ROLE = {
     "pm@example.org": ["/", "/library", "/library?tag=risk", "/library/templates/risk-register",
                        "/library/templates/raci-matrix", "/library/methodologies/earned-value-management",
                        "/library/governance", "/search?q=how+do+I+write+a+project+charter", "/competencies",
-                       "/account"],
+                       "/account", "/mentors", "/bookings", "/notifications"],
+    "mentor@example.org": ["/", "/mentor/requests", "/mentor/mentees", "/mentor/availability", "/mentor/profile",
+                           "/bookings"],
     "admin@example.org": ["/admin/people", "/admin/people/new", "/admin/people/1", "/admin/teams",
-                          "/admin/people/import", "/admin/content"],
+                          "/admin/people/import", "/admin/content", "/mentoring/cohort"],
 }
 
 
@@ -67,4 +69,12 @@ def test_no_page_breaks_the_content_security_policy(page, login, email):
     assert refused == []
 
 
-NAMES = {"pm@example.org": "Priya Patel", "admin@example.org": "Alex Admin"}
+NAMES = {"pm@example.org": "Priya Patel", "admin@example.org": "Alex Admin", "mentor@example.org": "Marco Mentor"}
+
+
+@pytest.mark.parametrize("email", ["pm@example.org", "mentor@example.org"])
+def test_mentoring_pages_have_no_serious_accessibility_violations(page, login, email):
+    login(email)
+    for path in [p for p in PAGES_BY_ROLE[email] if "mentor" in p or "booking" in p or "notification" in p]:
+        page.goto(path)
+        assert _serious_violations(page) == [], path
