@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 
-from coe.config import default_instance_path, from_environment, load_or_create_secret_key, resource_dir
+from coe.config import default_instance_path, engine_options, from_environment, load_or_create_secret_key, resource_dir
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -24,6 +24,8 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(from_environment(app.instance_path))
     app.config.update(config or {})
+    if "SQLALCHEMY_ENGINE_OPTIONS" not in (config or {}):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
     for step in (configure_logging, trust_proxies, register_extensions, register_request_guards, secure_responses,
