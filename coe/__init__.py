@@ -173,10 +173,10 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Add the coe CLI commands (also reachable as ``flask --app coe ...``)."""
     from coe.auth.cli import users
-    from coe.cli import serve, worker
+    from coe.cli import backup_command, people, restore_command, serve, worker
     from coe.content.cli import content
     from coe.library.cli import reindex
 
     content.add_command(reindex)
-    for command in (users, content, serve, worker):
+    for command in (users, people, content, serve, worker, backup_command, restore_command):
         app.cli.add_command(command)
