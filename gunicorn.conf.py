@@ -9,6 +9,7 @@ COE_WEB_TIMEOUT        seconds a request may take before its worker is replaced 
 COE_WEB_MAX_REQUESTS   requests after which a worker is recycled, with 10 % jitter (default 2000; 0 = never)
 COE_WEB_ACCESS_LOG     where the access log goes: "-" for stderr (default), a file path, or "off"
 COE_WEB_PRELOAD        "true" to load the app once in the master before forking (less memory, slower reloads)
+COE_WEB_CONTROL_SOCKET path of gunicorn's control socket for `gunicornc` (default: none)
 
 Each worker holds its own database pool (COE_DB_POOL_SIZE + COE_DB_MAX_OVERFLOW connections): keep
 workers x hosts x (pool size + overflow) below PostgreSQL's max_connections.
@@ -49,6 +50,10 @@ accesslog = None if _access_log.lower() == "off" else _access_log
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
 errorlog = "-"
 loglevel = (os.environ.get("COE_LOG_LEVEL") or "info").lower()
+# gunicorn 25+ opens a control socket for `gunicornc`; one fixed default path would be shared by every
+# instance on the host, so it is opt-in: COE_WEB_CONTROL_SOCKET=/run/coe/gunicorn.ctl.
+control_socket = os.environ.get("COE_WEB_CONTROL_SOCKET") or "/run/coe/gunicorn.ctl"
+control_socket_disable = not os.environ.get("COE_WEB_CONTROL_SOCKET")
 # The client's address comes from X-Forwarded-For through the app's COE_TRUSTED_PROXIES.
 forwarded_allow_ips = os.environ.get("COE_WEB_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
