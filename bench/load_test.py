@@ -267,6 +267,9 @@ def percentile(values: list[float], p: float) -> float:
 
 def report(results: Results, elapsed: float, skipped: list[str], label: str) -> bool:
     print(f"\n{label}: {results.count} requests in {elapsed:.1f} s = {results.count / elapsed:.1f} requests/s")
+    load = os.getloadavg()
+    print(f"machine: {os.cpu_count()} CPUs, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
+          "(1 / 5 / 15 min; the load test's own client runs on the same machine)")
     for line in skipped:
         print(f"  skipped journey: {line}")
     header = f"{'route':<42} {'n':>6} {'err':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}"

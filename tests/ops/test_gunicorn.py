@@ -18,7 +18,9 @@ from tests.ops.web import Browser, Gunicorn
 def test_gunicorn_serves_health_and_signed_in_pages_without_logging_secrets(app, make_person, test_database,
                                                                             tmp_path):
     make_person("pm@example.org", name="Amara Osei")
-    with Gunicorn(test_database, tmp_path / "web", tmp_path / "index") as server:
+    # Preloaded: the app (and its engine) is built in the master, and post_fork drops the inherited pool.
+    with Gunicorn(test_database, tmp_path / "web", tmp_path / "index",
+                  extra_env={"COE_WEB_PRELOAD": "true"}) as server:
         assert len(server.worker_pids()) == 2
         browser = Browser(server.base)
         health = browser.get("/healthz")
