@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 
-from coe.config import default_instance_path, engine_options, from_environment, load_or_create_secret_key, resource_dir
+from coe.config import default_instance_path, from_environment, load_or_create_secret_key, resource_dir
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -24,8 +24,6 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(from_environment(app.instance_path))
     app.config.update(config or {})
-    if "SQLALCHEMY_ENGINE_OPTIONS" not in (config or {}):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
     for step in (configure_logging, trust_proxies, register_extensions, register_request_guards, secure_responses,
@@ -173,10 +171,10 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Add the coe CLI commands (also reachable as ``flask --app coe ...``)."""
     from coe.auth.cli import users
-    from coe.cli import backup_command, people, restore_command, serve, worker
+    from coe.cli import serve, worker
     from coe.content.cli import content
     from coe.library.cli import reindex
 
     content.add_command(reindex)
-    for command in (users, people, content, serve, worker, backup_command, restore_command):
+    for command in (users, content, serve, worker):
         app.cli.add_command(command)

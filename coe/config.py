@@ -116,27 +116,5 @@ def from_environment(instance_path: str, environ: os._Environ | dict | None = No
         "BOOTSTRAP_SERVE_LOCAL": True,
         "WTF_CSRF_TIME_LIMIT": 60 * 60 * 8,
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     }
-
-
-def engine_options(url: str, environ: os._Environ | dict | None = None) -> dict:
-    """The connection pool: each connection checked before use (a database restart costs no request).
-
-    Each process keeps up to COE_DB_POOL_SIZE connections and opens up to COE_DB_MAX_OVERFLOW more
-    under load; a request waits at most COE_DB_POOL_TIMEOUT seconds for one.
-    """
-    env = os.environ if environ is None else environ
-    options: dict = {
-        "pool_pre_ping": True,
-        "pool_size": int(env.get("COE_DB_POOL_SIZE") or 5),
-        "max_overflow": int(env.get("COE_DB_MAX_OVERFLOW") or 10),
-        "pool_timeout": float(env.get("COE_DB_POOL_TIMEOUT") or 10),
-        # Firewalls and proxies drop idle connections; renew them before that.
-        "pool_recycle": 1800,
-    }
-    if url.startswith("postgresql"):
-        # An unreachable database fails a request within seconds (503) rather than hanging it.
-        options["connect_args"] = {"connect_timeout": int(env.get("COE_DB_CONNECT_TIMEOUT") or 5)}
-    elif url in {"sqlite://", "sqlite:///:memory:"}:
-        return {}  # one in-memory database per connection: no pool to size
-    return options

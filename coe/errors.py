@@ -5,14 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from coe.extensions import db
-from coe.logs import redact
 
 log = logging.getLogger(__name__)
 # Authentication and authorization failures, for an operator's alerting: no secrets, no emails.
@@ -77,7 +74,6 @@ TITLES = {
     413: "Upload too large",
     429: "Too many attempts",
     500: "Something went wrong",
-    503: "Back in a moment",
 }
 
 EXPLANATIONS = {
@@ -89,31 +85,7 @@ EXPLANATIONS = {
     413: "The file you sent is larger than the 5 MB this site accepts.",
     429: "Too many attempts in a short time. Wait a minute, then try again.",
     500: "The site hit an unexpected error. It has been logged; try again in a moment.",
-    503: "The site cannot reach its database just now. Nothing you sent was half-saved: wait a minute, "
-         "then reload the page or submit the form again.",
 }
-
-# Seconds a client is asked to wait before retrying while the database is unreachable.
-RETRY_AFTER = 30
-
-
-def database_unavailable(error: Exception) -> bool:
-    """Whether ``error`` says the database cannot be reached or is busy, rather than a bug.
-
-    Connection refused or dropped, a server restarting, a pool with no free connection, and
-    SQLite's "database is locked" after its busy timeout.
-    """
-    if isinstance(error, (InterfaceError, PoolTimeout)):
-        return True
-    if isinstance(error, OperationalError):
-        if error.connection_invalidated:
-            return True
-        text = str(error.orig).lower()
-        return any(sign in text for sign in (
-            "database is locked", "unable to open database", "disk i/o error", "connection", "server closed",
-            "terminating", "shutting down", "starting up", "could not receive", "could not send", "timeout",
-            "timed out", "no route", "recovery mode"))
-    return False
 
 
 def wants_json() -> bool:
@@ -147,14 +119,14 @@ def register_errorhandlers(app: Flask) -> None:
         # Whatever the failed operation flushed must not be committed by anything later.
         db.session.rollback()
         if isinstance(error, NotAllowed):
-            security_log.warning("access refused: %s %s for %s from %s", request.method, redact(request.path),
+            security_log.warning("access refused: %s %s for %s from %s", request.method, request.path,
                                  _who(), request.remote_addr)
         return error_response(error.status, error.message)
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError):
         security_log.warning("CSRF check failed (%s): %s %s for %s from %s", error.description, request.method,
-                             redact(request.path), _who(), request.remote_addr)
+                             request.path, _who(), request.remote_addr)
         return error_response(
             400,
             "The form's security token was missing, expired or forged, so nothing was changed. "
@@ -167,7 +139,7 @@ def register_errorhandlers(app: Flask) -> None:
         message = None
         if status == 429:
             message = EXPLANATIONS[429]
-            security_log.warning("rate limit reached: %s %s from %s", request.method, redact(request.path),
+            security_log.warning("rate limit reached: %s %s from %s", request.method, request.path,
                                  request.remote_addr)
         response = error_response(status, message)
         if status == 405 and error.valid_methods:
@@ -177,23 +149,6 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
-        try:
-            db.session.rollback()
-        except Exception:  # noqa: BLE001 - a dead connection cannot roll back; the pool replaces it
-            db.session.remove()
-        if database_unavailable(error):
-            reason = (str(getattr(error, "orig", None) or error).strip().splitlines() or ["no detail"])[0]
-            log.error("Database unavailable on %s %s: %s", request.method, redact(request.path), reason)
-            return unavailable_response()
-        log.exception("Unhandled error on %s %s", request.method, redact(request.path))
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
         return error_response(500)
-
-
-def unavailable_response():
-    """503 with a page that needs no database (no signed-in person, no navigation), or JSON."""
-    headers = {"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"}
-    # Flask-Login's template context loads the signed-in person from the database: render as nobody.
-    g._login_user = current_app.login_manager.anonymous_user()
-    if wants_json():
-        return jsonify(error=TITLES[503], message=EXPLANATIONS[503]), 503, headers
-    return render_template("errors/503.html", title=TITLES[503], message=EXPLANATIONS[503]), 503, headers

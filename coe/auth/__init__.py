@@ -10,11 +10,8 @@ from coe.extensions import login_manager
 
 
 def init_app(app: Flask) -> None:
-    """Bind the session loader and the login gate; export and erase a person's account data."""
-    from coe.auth import personal_data, sessions
-    from coe.registry import registry
-
-    registry(app).personal_data.append(personal_data.PROVIDER)
+    """Bind the session loader and the login gate that sends anonymous visitors to the login page."""
+    from coe.auth import sessions
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to see that page."

@@ -8,9 +8,7 @@ from coe.registry import ContentSource, HomePanel, registry
 
 
 def init_app(app: Flask) -> None:
-    """Sync the framework first of all content; offer its role profiles; show gaps at home; seed demo
-    ratings; export and erase a person's ratings, evidence and goals."""
-    from coe.competency import personal_data
+    """Sync the framework first of all content; offer its role profiles; show gaps at home; seed demo ratings."""
     from coe.competency.content import apply_framework, parse_framework
     from coe.competency.demo import seed_ratings
     from coe.competency.profile import gaps_panel
@@ -21,4 +19,3 @@ def init_app(app: Flask) -> None:
     reg.role_profiles = role_profile_choices
     reg.add_home_panel(HomePanel("gaps", "Your competency gaps", "competency/_gaps_panel.html", 30, gaps_panel))
     reg.demo_seeders.append(seed_ratings)
-    reg.personal_data.append(personal_data.PROVIDER)
