@@ -39,8 +39,17 @@ HEADERS = {
 }
 
 
+# Pages whose address is itself a credential (a one-time password link, a private calendar feed):
+# the browser must not repeat that address in a Referer header, not even to this site, where it
+# would reach the access log with every stylesheet and script the page loads.
+SECRET_ADDRESS_ENDPOINTS = frozenset({"auth.set_password"})
+SECRET_ADDRESS_PREFIXES = ("/password/set/", "/calendar/")
+
+
 def add_security_headers(response: Response) -> Response:
     svg = response.mimetype == "image/svg+xml"
+    if request.endpoint in SECRET_ADDRESS_ENDPOINTS or request.path.startswith(SECRET_ADDRESS_PREFIXES):
+        response.headers["Referrer-Policy"] = "no-referrer"
     response.headers.setdefault("Content-Security-Policy", SVG_POLICY if svg else CONTENT_SECURITY_POLICY)
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)

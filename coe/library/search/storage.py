@@ -358,7 +358,7 @@ class SearchIndex:
 
         A target at or below the published generation changes nothing (a caller that read the
         content state before a newer sync committed must not publish an older index); ``force``
-        rebuilds the published generation from scratch. Without ``wait``, return "busy" at once
+        rebuilds from scratch, numbered ``target_generation``. Without ``wait``, return "busy" at once
         while another process builds.
         """
         with self._lock(wait) as locked:
@@ -368,7 +368,11 @@ class SearchIndex:
             usable = pointer is not None and self._usable(pointer)
             if usable and pointer["generation"] >= target_generation and not force:
                 return "current"
-            generation = max(target_generation, pointer["generation"] if pointer else 0)
+            # A forced rebuild takes the database's generation even when the index claims a later one:
+            # after a restore the database went back in time, and an index numbered ahead of it would
+            # take the next syncs for ones it already holds. (Should a newer sync have committed
+            # meanwhile, the rebuild holds its content anyway, and the next catch-up re-applies it.)
+            generation = target_generation if force else max(target_generation, pointer["generation"] if pointer else 0)
             name = f"gen-{generation:08d}-{secrets.token_hex(3)}"
             building = self.directory / f"tmp-{name}"
             self._remove_stale_builds()
