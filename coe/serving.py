@@ -31,11 +31,11 @@ def redact(text: str) -> str:
 
 
 class RedactingLogger(Logger):
-    """gunicorn's logger, with secrets taken out of the request line, path and query of access lines."""
+    """gunicorn's logger, with secrets taken out of every part of an access line that holds an address:
+    the request line, path and query, and the Referer (a page at a secret address is the referrer of the
+    styles and scripts it loads)."""
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        for key in ("r", "U", "q"):
-            if key in atoms:
-                atoms[key] = redact(atoms[key])
-        return atoms
+        # Headers and environment values are atoms too ({referer}i, {http_referer}e...): redact them all.
+        return {key: redact(value) if isinstance(value, str) else value for key, value in atoms.items()}

@@ -68,3 +68,35 @@ def test_a_radar_chart_gets_a_policy_of_its_own(pm_client):
     assert svg.mimetype == "image/svg+xml"
     policy = _policy(svg.headers["Content-Security-Policy"])
     assert policy["default-src"] == "'none'" and "script-src" not in policy
+
+
+def test_the_access_log_never_shows_a_secret_address_even_as_a_referrer():
+    from coe.serving import redact
+
+    secret = "Xy7kQ2mN9pLr4TbV8wZc3HdF"
+    assert secret not in redact(f"https://coe.example.org/password/set/{secret}")
+    assert secret not in redact(f"GET /calendar/{secret}/feed.ics HTTP/1.1")
+    assert secret not in redact(f"/mentoring/feed?token={secret}")
+    assert redact("/library/templates/stakeholder-engagement-plan") == "/library/templates/stakeholder-engagement-plan"
+
+
+def test_the_access_logger_redacts_every_address_field():
+    from types import SimpleNamespace
+
+    from coe.serving import RedactingLogger
+
+    secret = "Xy7kQ2mN9pLr4TbV8wZc3HdF"
+    logger = RedactingLogger(SimpleNamespace(
+        loglevel="info", errorlog="-", accesslog=None, syslog=False, logconfig=None, logconfig_dict=None,
+        logconfig_json=None, capture_output=False, user=0, group=0, access_log_format="%(r)s %(f)s",
+        disable_redirect_access_to_syslog=False, umask=0, tmp_upload_dir=None, dogstatsd_tags="",
+        statsd_host=None, statsd_prefix="", env={}))
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": "/static/css/coe.css", "PATH_INFO": "/static/css/coe.css",
+               "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+               "HTTP_REFERER": f"https://coe.example.org/password/set/{secret}"}
+    request = SimpleNamespace(headers=[("REFERER", f"https://coe.example.org/password/set/{secret}")],
+                              method="GET", path="/static/css/coe.css", query="", version=(1, 1),
+                              uri="/static/css/coe.css")
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[], response_length=10)
+    atoms = logger.atoms(response, request, environ, __import__("datetime").timedelta(milliseconds=3))
+    assert secret not in repr(atoms)
