@@ -13,7 +13,8 @@ matcher tree per segment:
 - a term's boost multiplies its score and an OR's boost its sum; an OR of one part is that part
   (its boost and scale unused);
 - an OR builds the matcher ``Or._matcher`` picks: a tree of unions, summed in the order of Whoosh's
-  ``make_weighted_tree`` (by estimated size), so sums are equal to the last bit; or, for an OR
+  ``make_weighted_tree`` (by estimated size; ties ordered as its matchers compare, by class), so
+  sums are equal to the last bit; or, for an OR
   without scale of more than two parts in a segment of at most 5,000 items, an
   ``ArrayUnionMatcher``, which sums its parts in order and reads postings ahead: its terms count in
   the coordination's term count but never as matching (they never stand on the current item);
@@ -234,15 +235,88 @@ def _array_union(node: Or, segment: _Segment, terms: _Terms) -> _Part:
 
 def _union_tree(node: Or, segment: _Segment, terms: _Terms) -> _Part | None:
     """A tree of UnionMatchers, shaped as make_weighted_tree shapes it, so that sums are added in Whoosh's order."""
-    # make_weighted_tree sorts (estimated size, matcher) pairs, and matchers compare equal to each
-    # other there, so the sort is stable by size; each merged pair goes after the pairs of equal size.
-    weighted = sorted(((sub.estimate_size(segment.reader), index) for index, sub in enumerate(node.subqueries)),
-                      key=lambda pair: pair[0])
-    nodes: list = [(size, _part(node.subqueries[index], segment, terms)) for size, index in weighted]
-    while len(nodes) > 1:
-        (size_a, a), (size_b, b) = nodes.pop(0), nodes.pop(0)
-        insort(nodes, (size_a + size_b, _union(a, b)), key=lambda pair: pair[0])
-    return nodes[0][1]
+    # make_weighted_tree sorts (estimated size, matcher) pairs and inserts each merged pair with
+    # insort, so where sizes tie the order follows how matchers compare: by class, with Python's
+    # preference for a subclass's reflected operator (a FilterMatcher is a WrappingMatcher). Stand-ins
+    # of the same classes make the same comparisons.
+    weighted = []
+    for sub in node.subqueries:
+        part = _part(sub, segment, terms)
+        weighted.append((sub.estimate_size(segment.reader), _stand_in(sub, segment, part)(part)))
+    weighted.sort()
+    while len(weighted) > 1:
+        (size_a, a), (size_b, b) = weighted.pop(0), weighted.pop(0)
+        insort(weighted, (size_a + size_b, _UnionLike(_union(a.part, b.part))))
+    return weighted[0][1].part
+
+
+class _MatcherLike:
+    """Compares as whoosh.matching.Matcher does (equal and "less than" within a class); carries a part."""
+
+    __hash__ = None
+
+    def __init__(self, part: _Part | None):
+        self.part = part
+
+    def __eq__(self, other):
+        return self.__class__ is type(other)
+
+    def __lt__(self, other):
+        return type(other) is self.__class__
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __gt__(self, other):
+        return not (self.__lt__(other) or self.__eq__(other))
+
+    def __le__(self, other):
+        return self.__eq__(other) or self.__lt__(other)
+
+    def __ge__(self, other):
+        return self.__eq__(other) or self.__gt__(other)
+
+
+class _LeafLike(_MatcherLike):  # a segment's posting matcher
+    pass
+
+
+class _NullLike(_MatcherLike):  # NullMatcher: the term is not in the segment
+    pass
+
+
+class _UnionLike(_MatcherLike):  # UnionMatcher
+    pass
+
+
+class _ArrayLike(_MatcherLike):  # ArrayUnionMatcher
+    pass
+
+
+class _WrappingLike(_MatcherLike):  # WrappingMatcher: a boost
+    pass
+
+
+class _FilterLike(_WrappingLike):  # FilterMatcher, a WrappingMatcher: postings of a segment with deletions
+    pass
+
+
+def _stand_in(node: Query, segment: _Segment, part: _Part | None) -> type[_MatcherLike]:
+    """The class of the matcher Whoosh builds for ``node`` in ``segment`` (whose part is ``part``), as a stand-in."""
+    if type(node) is Term:
+        if part is None:
+            return _NullLike
+        if node.boost != 1.0:
+            return _WrappingLike
+        return _FilterLike if segment.reader.has_deletions() else _LeafLike
+    subs = node.subqueries
+    if not subs:
+        return _NullLike
+    if len(subs) == 1:
+        return _stand_in(subs[0], segment, part)
+    if _preloaded(node, segment):
+        return _ArrayLike  # PreloadedOr applies its boost inside the ArrayUnionMatcher
+    return _WrappingLike if node.boost != 1.0 else _UnionLike
 
 
 def _union(a: _Part | None, b: _Part | None) -> _Part | None:
