@@ -123,15 +123,16 @@ def secure_responses(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Register each domain's blueprint and let the domain hook into the app."""
-    from coe import auth, competency, content, library
+    from coe import auth, competency, content, library, training
     from coe.auth.views import admin, bp as auth_bp
     from coe.competency.views import bp as competency_bp
     from coe.home.views import bp as home_bp
     from coe.library.views import bp as library_bp
+    from coe.training.views import bp as training_bp
 
-    for domain in (auth, content, competency, library):
+    for domain in (auth, content, competency, library, training):
         domain.init_app(app)
-    for blueprint in (home_bp, auth_bp, admin, competency_bp, library_bp):
+    for blueprint in (home_bp, auth_bp, admin, competency_bp, library_bp, training_bp):
         app.register_blueprint(blueprint)
 
 

@@ -15,7 +15,7 @@ from coe.registry import registry
 
 # Endpoints an anonymous visitor may reach; everything else redirects to the login page.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.forgot_password", "auth.set_password", "static", "bootstrap.static",
-                              "home.healthz"})
+                              "home.healthz", "training.verify_certificate"})
 
 Rule = Callable[[Person, object | None], bool]
 
@@ -67,6 +67,9 @@ RULES: dict[str, Rule] = {
     "competency.view": _sees_records,  # a person's ratings, evidence, gaps and plan
     "competency.validate": _validates,  # a validated rating of someone else
     "competency.change_profile": _changes_profile,  # a person's role profile
+    "training.use": _member,  # the track catalogue; own enrolments, steps, submissions and certificates
+    "training.view": _sees_records,  # a person's practice-task submission and its review
+    "training.review": _validates,  # approve or send back a submission, sign off a mentor session: lead, mentor
 }
 
 
