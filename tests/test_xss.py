@@ -193,6 +193,20 @@ def _write_import(app, clients, world, payload):
     assert live_markup(response.get_data(as_text=True)) == [], payload
 
 
+def _write_submission(app, clients, world, payload):
+    from coe.training.models import StepSubmission
+    from tests.training.helpers import finish
+
+    with app.app_context():
+        if "submission" not in world:
+            finish(world["pm"], "new-pm-onboarding", world["admin"], until=10)
+    clients["pm"].submit("/tracks/new-pm-onboarding/steps/draft-first-charter",
+                         {"text": payload, "link": "https://docs.example.org/" + payload[:100]})
+    with app.app_context():
+        world["submission"] = db.session.scalar(db.select(db.func.max(StepSubmission.id)))
+    clients["lead"].submit(f"/tracks/submissions/{world['submission']}", {"send_back": "Send back", "comment": payload})
+
+
 def _search(app, clients, world, payload):
     pass  # the query is in the URL of the pages below
 
@@ -210,6 +224,9 @@ FIELDS: dict[str, Field] = {
         ("pm", "/me/competencies"), ("lead", f"/people/{w['pm']}/competencies")], shown=False),
     "goal title": Field(_write_goal_title, lambda w: [("pm", "/me/competencies"), ("pm", "/")]),
     "imported name": Field(_write_import, lambda w: [("admin", "/admin/people?q=new."), ("admin", "/admin/audit")]),
+    "practice-task submission and review comment": Field(_write_submission, lambda w: [
+        ("pm", "/tracks/new-pm-onboarding/steps/draft-first-charter"), ("lead", f"/tracks/submissions/{w['submission']}"),
+        ("lead", "/tracks/reviews")]),
     "search query": Field(_search, lambda w: [("pm", "/search?q={payload}"), ("pm", "/library?q={payload}")]),
 }
 
