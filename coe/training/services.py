@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from coe.auth.models import Person, utcnow
 from coe.competency import profile
+from coe.content.cache import per_generation
 from coe.errors import Conflict, InvalidInput, NotFound
 from coe.extensions import db
 from coe.registry import Offering, SearchChanges, SearchDocument, registry
@@ -295,7 +296,11 @@ def _complete_track(enrolment: Enrolment, track: Track) -> Certificate:
     enrolment.completed_at = utcnow()
     certificate = Certificate(code=new_certificate_code(), person_id=person.id, track_id=track.id,
                               track_title=track.title, person_name=person.display_name, issued_at=enrolment.completed_at)
-    db.session.add(certificate)
+    try:
+        with db.session.begin_nested():
+            db.session.add(certificate)
+    except IntegrityError:  # the last two steps completed at the same moment: one certificate
+        raise Conflict("This track was completed a moment ago; reload the page.") from None
     for competency in track.competencies:
         profile.record_evidence(person.id, competency.competency_code, "track", competency.level,
                                 f"Track completed: {track.title}", f"/tracks/{track.slug}/certificate",
@@ -427,8 +432,9 @@ def get_submission(submission_id: int) -> StepSubmission:
 
 def review(reviewer: Person, submission_id: int, approve: bool, comment: str) -> StepSubmission:
     """Approve a submission (the step completes) or send it back with a comment. Access is the caller's check."""
+    # Locked and re-read: two reviewers answering at once are told, not both recorded.
     submission = db.session.scalar(select(StepSubmission).where(StepSubmission.id == submission_id)
-                                   .with_for_update())
+                                   .with_for_update().execution_options(populate_existing=True))
     if submission is None:
         raise NotFound("There is no such submission.")
     if submission.state != "submitted":
@@ -645,24 +651,24 @@ def all_search_documents() -> list[SearchDocument]:
 
 
 def tracks_for_competencies(codes: list[str]) -> dict[str, list[Offering]]:
-    result: dict[str, list[Offering]] = {code: [] for code in codes}
-    if not codes:
-        return result
-    for code, slug, title in db.session.execute(
-            select(TrackCompetency.competency_code, Track.slug, Track.title).join(Track, Track.id == TrackCompetency.track_id)
-            .where(TrackCompetency.competency_code.in_(codes), Track.archived_at.is_(None)).order_by(Track.position)):
-        result[code].append(Offering("track", title, f"/tracks/{slug}"))
-    return result
+    offerings = _track_offerings()
+    return {code: list(offerings.get(code, ())) for code in codes}
 
 
 def track_counts_for_competencies(codes: list[str]) -> dict[str, int]:
-    if not codes:
-        return {}
-    counts = dict(db.session.execute(
-        select(TrackCompetency.competency_code, func.count()).join(Track, Track.id == TrackCompetency.track_id)
-        .where(TrackCompetency.competency_code.in_(codes), Track.archived_at.is_(None))
-        .group_by(TrackCompetency.competency_code)).all())
-    return {code: counts.get(code, 0) for code in codes}
+    offerings = _track_offerings()
+    return {code: len(offerings.get(code, ())) for code in codes}
+
+
+@per_generation(maxsize=8)
+def _track_offerings() -> dict[str, tuple[Offering, ...]]:
+    """Every live track by the competencies it builds: read once per content generation."""
+    result: dict[str, list[Offering]] = {}
+    for code, slug, title in db.session.execute(
+            select(TrackCompetency.competency_code, Track.slug, Track.title).join(Track, Track.id == TrackCompetency.track_id)
+            .where(Track.archived_at.is_(None)).order_by(Track.position, Track.title)):
+        result.setdefault(code, []).append(Offering("track", title, f"/tracks/{slug}"))
+    return {code: tuple(items) for code, items in result.items()}
 
 
 # --- the lead's dashboard ----------------------------------------------------------------

@@ -13,7 +13,9 @@ PAGES_BY_ROLE = {
     "pm@example.org": ["/", "/library", "/library?tag=risk", "/library/templates/risk-register",
                        "/library/templates/raci-matrix", "/library/methodologies/earned-value-management",
                        "/library/governance", "/search?q=how+do+I+write+a+project+charter", "/competencies",
-                       "/account"],
+                       "/account", "/tracks", "/tracks/new-pm-onboarding",
+                       "/tracks/new-pm-onboarding/steps/draft-first-charter", "/tracks/reviews",
+                       "/library/templates/raid-log"],
     "admin@example.org": ["/admin/people", "/admin/people/new", "/admin/people/1", "/admin/teams",
                           "/admin/people/import", "/admin/content"],
 }

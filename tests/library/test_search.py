@@ -223,17 +223,26 @@ def test_every_hit_marks_the_words_that_matched(library, query):
     results = search(SearchInput(q=query), per_page=50)
     assert results.total
     for hit in results.hits:
-        text = db.session.scalar(db.select(Document.text).where(Document.kind == hit.kind,
-                                                                Document.slug == hit.ref.split("/")[1]))
+        text = _item_text(hit)
         words = [w for w in parsing.meaningful_words(query)]
         if any(parsing.stem(token) in {parsing.stem(w) for w in words} for token in re.findall(r"\w+", text.lower())):
             assert "<mark" in hit.snippet, (query, hit.ref)
 
 
+def _item_text(hit) -> str:
+    """The indexed text of a hit, a library document or an item of another kind (a track)."""
+    if hit.kind == "tracks":
+        from coe.training.models import Track
+
+        return db.session.scalar(db.select(Track.text).where(Track.slug == hit.ref.split("/")[1]))
+    return db.session.scalar(db.select(Document.text).where(Document.kind == hit.kind,
+                                                            Document.slug == hit.ref.split("/")[1]))
+
+
 def test_snippets_are_escaped_start_at_a_word_and_keep_table_cells_apart(library):
     for hit in search(SearchInput(q="owner probability impact"), per_page=20).hits:
         assert "<script" not in hit.snippet
-        text = db.session.scalar(db.select(Document.text).where(Document.slug == hit.ref.split("/")[1]))
+        text = _item_text(hit)
         for fragment in html.unescape(re.sub(r"<[^>]+>", "", hit.snippet)).split(" … "):
             first_word = re.match(r"\W*(\w+)", fragment).group(1)
             assert re.search(rf"(?<!\w){re.escape(first_word)}", text), (hit.ref, fragment)

@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import event
 
+from coe.auth.models import Person
 from coe.competency.models import Competency, Evidence
 from coe.errors import Conflict, InvalidInput
 from coe.extensions import db
@@ -318,3 +319,26 @@ def test_team_section_counts_progress_and_who_is_stuck(app, people):
         title, header, rows = services.team_sheet(ids)
         assert header[0] == "Track" and rows[0][0].startswith("New PM onboarding")
         assert count == 2
+
+
+def test_the_demo_has_people_at_every_stage_certificates_and_a_task_to_review(app):
+    from coe.demo import seed_demo
+    from coe.training.models import Enrolment, StepSubmission
+
+    with app.app_context():
+        seed_demo("a demo password for tests")
+        db.session.commit()
+        enrolments = list(db.session.scalars(db.select(Enrolment)))
+        assert len(enrolments) >= 15
+        assert sum(1 for e in enrolments if e.completed_at) >= 4
+        assert db.session.scalar(db.select(db.func.count(Certificate.id))) >= 4
+        pending = db.session.scalars(db.select(StepSubmission).where(StepSubmission.state == "submitted")).all()
+        assert len(pending) == 1 and pending[0].step.kind == "task"
+        stats = services.team_stats(list(db.session.scalars(db.select(Person.id))))
+        assert any(s.stuck for s in stats) and any(s.median_days for s in stats)
+    client = app.test_client()
+    client.login("lead@example.org", "a demo password for tests")
+    assert "Ben Carter" in client.get("/tracks/reviews").get_data(as_text=True)
+    pm = app.test_client()
+    pm.login("pm@example.org", "a demo password for tests")
+    assert "Next:" in pm.get("/").get_data(as_text=True)
