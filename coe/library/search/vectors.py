@@ -233,16 +233,91 @@ def _array_union(node: Or, segment: _Segment, terms: _Terms) -> _Part:
 
 
 def _union_tree(node: Or, segment: _Segment, terms: _Terms) -> _Part | None:
-    """A tree of UnionMatchers, shaped as make_weighted_tree shapes it, so that sums are added in Whoosh's order."""
-    # make_weighted_tree sorts (estimated size, matcher) pairs, and matchers compare equal to each
-    # other there, so the sort is stable by size; each merged pair goes after the pairs of equal size.
-    weighted = sorted(((sub.estimate_size(segment.reader), index) for index, sub in enumerate(node.subqueries)),
-                      key=lambda pair: pair[0])
-    nodes: list = [(size, _part(node.subqueries[index], segment, terms)) for size, index in weighted]
-    while len(nodes) > 1:
-        (size_a, a), (size_b, b) = nodes.pop(0), nodes.pop(0)
-        insort(nodes, (size_a + size_b, _union(a, b)), key=lambda pair: pair[0])
-    return nodes[0][1]
+    """A tree of UnionMatchers, shaped as make_weighted_tree shapes it, so that sums are added in Whoosh's order.
+
+    make_weighted_tree sorts (estimated size, matcher) pairs and inserts each merged pair with
+    ``insort``, so where sizes tie the matchers' own comparisons decide. Matchers compare equal to
+    any matcher of another class, except that a WrappingMatcher (a boosted term) sorts before a
+    FilterMatcher (an unboosted term in a segment with deletions), its subclass, whose reflected
+    ``__gt__`` Python asks first. Stand-ins of the same classes make the same comparisons.
+    """
+    weighted = [(sub.estimate_size(segment.reader), _stand_in(sub, segment, terms)) for sub in node.subqueries]
+    weighted.sort()
+    while len(weighted) > 1:
+        (size_a, a), (size_b, b) = weighted.pop(0), weighted.pop(0)
+        insort(weighted, (size_a + size_b, _UnionStandIn(_union(a.part, b.part))))
+    return weighted[0][1].part
+
+
+class _StandIn:
+    """In place of a Whoosh matcher while the tree is shaped: its comparisons are Matcher's own."""
+
+    def __init__(self, part: _Part | None):
+        self.part = part
+
+    def __eq__(self, other):
+        return self.__class__ is type(other)
+
+    def __lt__(self, other):
+        return type(other) is self.__class__
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __gt__(self, other):
+        return not (self.__lt__(other) or self.__eq__(other))
+
+    def __le__(self, other):
+        return self.__eq__(other) or self.__lt__(other)
+
+    def __ge__(self, other):
+        return self.__eq__(other) or self.__gt__(other)
+
+    __hash__ = object.__hash__
+
+
+class _NullStandIn(_StandIn):
+    """NullMatcher: a term missing from the segment."""
+
+
+class _LeafStandIn(_StandIn):
+    """A term's own postings matcher."""
+
+
+class _WrappingStandIn(_StandIn):
+    """WrappingMatcher: a boosted term or OR."""
+
+
+class _FilterStandIn(_WrappingStandIn):
+    """FilterMatcher (a WrappingMatcher): a term's postings without the segment's deleted items."""
+
+
+class _UnionStandIn(_StandIn):
+    """UnionMatcher."""
+
+
+class _ArrayUnionStandIn(_StandIn):
+    """ArrayUnionMatcher."""
+
+
+def _stand_in(sub: Query, segment: _Segment, terms: _Terms) -> _StandIn:
+    """The stand-in for the matcher Whoosh makes for ``sub`` in this segment, holding what it scores."""
+    if type(sub) is Term:
+        part = _term_part(sub, segment, terms)
+        if part is None:
+            return _NullStandIn(None)
+        if sub.boost != 1.0:
+            return _WrappingStandIn(part)
+        return _FilterStandIn(part) if segment.reader.has_deletions() else _LeafStandIn(part)
+    subs = getattr(sub, "subqueries", ())
+    if len(subs) == 1:
+        return _stand_in(subs[0], segment, terms)
+    part = _part(sub, segment, terms)
+    if not subs:
+        return _NullStandIn(part)
+    if isinstance(sub, Or) and _preloaded(sub, segment):
+        return _ArrayUnionStandIn(part)
+    return _WrappingStandIn(part) if sub.boost != 1.0 else _UnionStandIn(part)
 
 
 def _union(a: _Part | None, b: _Part | None) -> _Part | None:
