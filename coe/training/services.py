@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
@@ -24,7 +24,7 @@ from coe.errors import Conflict, InvalidInput, NotFound
 from coe.extensions import db
 from coe.registry import Offering, SearchChanges, SearchDocument, registry
 from coe.training.models import (STEP_KIND_LABELS, Certificate, Enrolment, StepCompletion, StepSubmission, Track,
-                                 TrackAudience, TrackCompetency, TrackStep)
+                                 TrackCompetency, TrackStep)
 
 TEXT_MAX = 10_000
 LINK_MAX = 500

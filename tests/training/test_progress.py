@@ -15,7 +15,7 @@ from coe.extensions import db
 from coe.registry import registry
 from coe.training import services
 from coe.training.models import Certificate, StepCompletion
-from tests.training.helpers import do_step, finish, pass_quiz, person
+from tests.training.helpers import finish, pass_quiz, person
 
 ONBOARDING = "new-pm-onboarding"
 
