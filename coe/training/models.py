@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coe.auth.models import utcnow
@@ -131,6 +132,9 @@ class StepSubmission(db.Model):
         CheckConstraint("state IN ('submitted', 'approved', 'returned')", name="state_known"),
         Index("ix_step_submission_state", "state", "submitted_at"),
         Index("ix_step_submission_person_step", "person_id", "step_id"),
+        # One submission awaiting review per person and step, also when two tabs submit at once.
+        Index("uq_step_submission_pending", "person_id", "step_id", unique=True,
+              sqlite_where=text("state = 'submitted'"), postgresql_where=text("state = 'submitted'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -417,8 +417,11 @@ def submit(person: Person, slug: str, key: str, text: str, link: str) -> StepSub
         raise Conflict("Your earlier submission is still awaiting review.")
     submission = StepSubmission(person_id=person.id, step_id=step.id, text=text, link=link, state="submitted",
                                 submitted_at=utcnow())
-    db.session.add(submission)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(submission)
+    except IntegrityError:  # the same form sent from another tab a moment ago
+        raise Conflict("Your earlier submission is still awaiting review.") from None
     return submission
 
 

@@ -134,6 +134,9 @@ def upgrade():
     with op.batch_alter_table('step_submission', schema=None) as batch_op:
         batch_op.create_index('ix_step_submission_person_step', ['person_id', 'step_id'], unique=False)
         batch_op.create_index('ix_step_submission_state', ['state', 'submitted_at'], unique=False)
+        batch_op.create_index('uq_step_submission_pending', ['person_id', 'step_id'], unique=True,
+                              sqlite_where=sa.text("state = 'submitted'"),
+                              postgresql_where=sa.text("state = 'submitted'"))
 
     op.create_table('track_competency',
     sa.Column('track_id', sa.Integer(), nullable=False),
@@ -158,6 +161,7 @@ def downgrade():
 
     op.drop_table('track_competency')
     with op.batch_alter_table('step_submission', schema=None) as batch_op:
+        batch_op.drop_index('uq_step_submission_pending')
         batch_op.drop_index('ix_step_submission_state')
         batch_op.drop_index('ix_step_submission_person_step')
 

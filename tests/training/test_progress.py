@@ -342,3 +342,25 @@ def test_the_demo_has_people_at_every_stage_certificates_and_a_task_to_review(ap
     pm = app.test_client()
     pm.login("pm@example.org", "a demo password for tests")
     assert "Next:" in pm.get("/").get_data(as_text=True)
+
+
+def test_two_tabs_submitting_at_once_leave_one_submission_awaiting_review(app, people):
+    from sqlalchemy.exc import IntegrityError
+
+    from coe.training.models import StepSubmission
+
+    pm_id = people["pm"]
+    with app.app_context():
+        finish(pm_id, ONBOARDING, people["lead"], until=10)
+        first = services.submit(person(pm_id), ONBOARDING, "draft-first-charter", "From the first tab.", "")
+        db.session.commit()
+        # The second tab read the state before the first one wrote: the database refuses the twin.
+        with pytest.raises(IntegrityError):
+            with db.session.begin_nested():
+                db.session.add(StepSubmission(person_id=pm_id, step_id=first.step_id, text="From the second tab.",
+                                              state="submitted"))
+        db.session.rollback()
+        services.review(person(people["lead"]), first.id, False, "Add the tolerances.")
+        services.submit(person(pm_id), ONBOARDING, "draft-first-charter", "Revised.", "")  # allowed again
+        db.session.commit()
+        assert db.session.scalar(db.select(db.func.count(StepSubmission.id))) == 2
