@@ -123,18 +123,19 @@ def secure_responses(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Register each domain's blueprint and let the domain hook into the app."""
-    from coe import auth, competency, content, dashboard, library, mentoring, ops, quizzes
+    from coe import auth, competency, content, dashboard, library, mentoring, ops, quizzes, training
     from coe.auth.views import admin, bp as auth_bp
     from coe.competency.views import bp as competency_bp
     from coe.dashboard.views import bp as dashboard_bp
     from coe.home.views import bp as home_bp
     from coe.library.views import bp as library_bp
     from coe.quizzes.views import bp as quizzes_bp
+    from coe.training.views import bp as training_bp
 
     # The dashboard reads every other domain: it comes last.
-    for domain in (auth, content, competency, library, ops, quizzes, mentoring, dashboard):
+    for domain in (auth, content, competency, library, ops, quizzes, training, mentoring, dashboard):
         domain.init_app(app)
-    for blueprint in (home_bp, auth_bp, admin, competency_bp, library_bp, quizzes_bp, dashboard_bp):
+    for blueprint in (home_bp, auth_bp, admin, competency_bp, library_bp, quizzes_bp, training_bp, dashboard_bp):
         app.register_blueprint(blueprint)
 
 

@@ -98,6 +98,17 @@ class HomePanel:
 
 
 @dataclass(frozen=True)
+class DocumentPanel:
+    """Something a domain adds to a library document's page for the person reading it (a track's
+    "mark as read"): ``context(person, ref)`` returns its template's values, or None to hide it.
+    The page itself is cached per content generation, so a panel must cost a fixed number of queries."""
+
+    name: str
+    template: str
+    context: Callable[[Person, str], dict | None]
+
+
+@dataclass(frozen=True)
 class TeamSection:
     """A section of the lead's dashboard (``/team``) contributed by a domain.
 
@@ -156,6 +167,7 @@ class Registry:
     search_sources: list[SearchSource] = field(default_factory=list)
     competency_providers: list[CompetencyProvider] = field(default_factory=list)
     home_panels: list[HomePanel] = field(default_factory=list)
+    document_panels: list[DocumentPanel] = field(default_factory=list)
     team_sections: list[TeamSection] = field(default_factory=list)
     personal_data: list[PersonalData] = field(default_factory=list)
     health_checks: list[HealthCheck] = field(default_factory=list)

@@ -112,6 +112,24 @@ MATRIX: dict[tuple[str, str], Route] = {
         OWNER_ONLY, {"save": "y"}, path="/quizzes/onboarding-essentials/attempts/{attempt_id}"),
     ("/quizzes/<slug>/attempts/<int:attempt_id>/review", "GET"): Route(
         OWNER_ONLY, path="/quizzes/onboarding-essentials/attempts/{attempt_id}/review"),
+    # Training tracks: everyone's catalogue and own progress; a submission is seen by its author, their lead or
+    # mentor and admins, and reviewed by the lead, mentor or an admin; a certificate page is its holder's.
+    ("/tracks", "GET"): Route(SIGNED_IN),
+    ("/tracks/reviews", "GET"): Route(SIGNED_IN),
+    ("/tracks/<slug>", "GET"): Route(SIGNED_IN, path="/tracks/new-pm-onboarding"),
+    ("/tracks/<slug>/enrol", "POST"): Route(SIGNED_IN, path="/tracks/stakeholder-leadership/enrol"),
+    ("/tracks/<slug>/leave", "POST"): Route(SIGNED_IN, path="/tracks/stakeholder-leadership/leave"),
+    ("/tracks/<slug>/steps/<key>", "GET"): Route(SIGNED_IN, path="/tracks/new-pm-onboarding/steps/draft-first-charter"),
+    ("/tracks/<slug>/steps/<key>", "POST"): Route(SIGNED_IN, {"text": "My draft charter.", "link": ""},
+                                                  path="/tracks/new-pm-onboarding/steps/draft-first-charter"),
+    ("/tracks/<slug>/steps/<key>/read", "POST"): Route(
+        SIGNED_IN, path="/tracks/stakeholder-leadership/steps/read-stakeholder-engagement/read"),
+    ("/tracks/submissions/<int:submission_id>", "GET"): Route(OWNERS_RECORDS),
+    ("/tracks/submissions/<int:submission_id>", "POST"): Route(
+        expect(owner=403, other_pm=403, other_mentor=403, other_lead=403), {"approve": "Approve", "comment": ""}),
+    ("/tracks/<slug>/certificate", "GET"): Route(expect(other_pm=404, other_mentor=404, other_lead=404, admin=404),
+                                                 path="/tracks/agile-delivery/certificate"),
+    ("/certificates/<code>", "GET"): Route(PUBLIC, path="/certificates/{certificate_code}"),
     # Administration.
     ("/admin/", "GET"): Route(ADMIN_ONLY),
     ("/admin/audit", "GET"): Route(ADMIN_ONLY),
@@ -275,6 +293,24 @@ def _mentoring_world(app, make_person, ids, other_team) -> dict:
         return {"mentor_id": mentor_id, "booking_id": booking.id, "mentorship_id": mentorship.id, "token": token,
                 "window_id": window_id, "other_mentor_id": ids["other_mentor"],
                 "free_slot": free[8].start.isoformat(), "other_slot": free[10].start.isoformat()}
+        submission_id, certificate_code = _training(ids["owner"], ids["admin"])
+        args = {"person_id": ids["owner"], "team_id": team, "goal_id": goal.id, "kind": "templates",
+                "slug": "risk-register", "area": _an_area(), "submission_id": submission_id,
+                "certificate_code": certificate_code}
+    return args
+
+
+def _training(owner_id: int, admin_id: int) -> tuple[int, str]:
+    """The owner's practice task awaiting review in onboarding, and a certificate of theirs."""
+    from coe.training import services
+    from tests.training.helpers import finish, person
+
+    finish(owner_id, "new-pm-onboarding", admin_id, until=10)
+    submission = services.submit(person(owner_id), "new-pm-onboarding", "draft-first-charter", "Draft charter.", "")
+    finish(owner_id, "agile-delivery", admin_id)
+    certificate = services.certificate_of(person(owner_id), "agile-delivery")
+    db.session.commit()
+    return submission.id, certificate.code
 
 
 def _an_area() -> str:

@@ -209,6 +209,18 @@ def _write_quiz_answers(app, clients, world, payload):
     answers = {f"q{qid}": payload for qid, kind in kinds.items() if kind in ("short", "essay", "numeric")}
     clients["pm"].submit(path, {**answers, "finish": "y"})
     world["quiz_review"] = path + "/review"
+def _write_submission(app, clients, world, payload):
+    from coe.training.models import StepSubmission
+    from tests.training.helpers import finish
+
+    with app.app_context():
+        if "submission" not in world:
+            finish(world["pm"], "new-pm-onboarding", world["admin"], until=10)
+    clients["pm"].submit("/tracks/new-pm-onboarding/steps/draft-first-charter",
+                         {"text": payload, "link": "https://docs.example.org/" + payload[:100]})
+    with app.app_context():
+        world["submission"] = db.session.scalar(db.select(db.func.max(StepSubmission.id)))
+    clients["lead"].submit(f"/tracks/submissions/{world['submission']}", {"send_back": "Send back", "comment": payload})
 
 
 def _search(app, clients, world, payload):
@@ -327,6 +339,9 @@ FIELDS: dict[str, Field] = {
         ("pm", "/bookings"), ("lead", "/bookings"), ("pm", "/notifications"), ("lead", "/")]),
     "mentorship reflection": Field(_write_reflection, lambda w: [("pm", "/bookings"), ("lead", "/bookings"),
                                                                  ("lead", "/mentor/mentees")]),
+    "practice-task submission and review comment": Field(_write_submission, lambda w: [
+        ("pm", "/tracks/new-pm-onboarding/steps/draft-first-charter"), ("lead", f"/tracks/submissions/{w['submission']}"),
+        ("lead", "/tracks/reviews")]),
     "search query": Field(_search, lambda w: [("pm", "/search?q={payload}"), ("pm", "/library?q={payload}")]),
 }
 

@@ -15,7 +15,7 @@ from coe.registry import registry
 
 # Endpoints an anonymous visitor may reach; everything else redirects to the login page.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.forgot_password", "auth.set_password", "static", "bootstrap.static",
-                              "home.healthz",
+                              "home.healthz", "training.verify_certificate",
                               # A calendar app fetches the feed without a session; its secret address is the key.
                               "mentoring.calendar_feed"})
 
@@ -97,6 +97,9 @@ RULES: dict[str, Rule] = {
     "mentoring.mentor": _is_mentor,  # own mentor profile, availability, requests and mentees
     "mentoring.assign": _assigns_mentor,  # give a person a mentor without a request
     "mentoring.cohort": _runs_cohorts,  # cohort matching of a mentoring programme (leads' and admins')
+    "training.use": _member,  # the track catalogue; own enrolments, steps, submissions and certificates
+    "training.view": _sees_records,  # a person's practice-task submission and its review
+    "training.review": _validates,  # approve or send back a submission, sign off a mentor session: lead, mentor
 }
 
 

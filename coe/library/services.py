@@ -163,6 +163,16 @@ class DocumentPage:
     related: tuple[Related, ...]
 
 
+def document_panels(person, ref: str) -> list[tuple[object, dict]]:
+    """What other domains add to this document's page for this person (their own, uncached state)."""
+    shown = []
+    for panel in registry().document_panels:
+        context = panel.context(person, ref)
+        if context is not None:
+            shown.append((panel, context))
+    return shown
+
+
 def document_page(kind: str, slug: str) -> DocumentPage:
     """The document's page (archived documents included, with a notice), or NotFound."""
     page = _document_page(kind, slug)

@@ -55,7 +55,8 @@ def document(kind: str, slug: str):
     return render_template(
         "library/document.html", doc=doc, related=doc.related, next_review=services.next_review(doc),
         file_formats=doc.file_formats, review_due=services.review_due(doc), competency_names=competency_names(),
-        kind_labels=KIND_LABELS, kind_titles=KIND_TITLES,
+        kind_labels=KIND_LABELS,
+        kind_titles=KIND_TITLES, panels=services.document_panels(current_user, f"{doc.kind}/{doc.slug}"),
     )
 
 
