@@ -257,9 +257,10 @@ def world(app, make_person, make_team):
                                 dt.date.today() + dt.timedelta(days=60))
         attempt = quiz_services.start_attempt(owner, "onboarding-essentials")
         db.session.commit()
+        submission_id, certificate_code = _training(ids["owner"], ids["admin"])
         args = {"person_id": ids["owner"], "team_id": team, "goal_id": goal.id, "attempt_id": attempt.id,
-                "kind": "templates",
-                "slug": "risk-register", "area": _an_area()}
+                "kind": "templates", "slug": "risk-register", "area": _an_area(), "submission_id": submission_id,
+                "certificate_code": certificate_code}
     args.update(_mentoring_world(app, make_person, ids, other_team))
     return args
 
@@ -293,11 +294,6 @@ def _mentoring_world(app, make_person, ids, other_team) -> dict:
         return {"mentor_id": mentor_id, "booking_id": booking.id, "mentorship_id": mentorship.id, "token": token,
                 "window_id": window_id, "other_mentor_id": ids["other_mentor"],
                 "free_slot": free[8].start.isoformat(), "other_slot": free[10].start.isoformat()}
-        submission_id, certificate_code = _training(ids["owner"], ids["admin"])
-        args = {"person_id": ids["owner"], "team_id": team, "goal_id": goal.id, "kind": "templates",
-                "slug": "risk-register", "area": _an_area(), "submission_id": submission_id,
-                "certificate_code": certificate_code}
-    return args
 
 
 def _training(owner_id: int, admin_id: int) -> tuple[int, str]:
