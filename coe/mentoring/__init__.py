@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from flask import Flask
 
-from coe.registry import HomePanel, PersonalData, TeamSection, registry
+from coe.registry import CompetencyProvider, HomePanel, PersonalData, TeamSection, registry
 
 
 def init_app(app: Flask) -> None:
     """Answer whether a mentorship is active; show sessions at home and mentoring on /team; seed the demo."""
     from coe.mentoring import models  # noqa: F401 - the tables belong to the metadata
     from coe.mentoring import panels, tasks  # noqa: F401 - tasks register with the queue
-    from coe.mentoring.services import active_mentee_ids, is_active_mentor
+    from flask import url_for
+
+    from coe.mentoring.services import (active_mentee_ids, is_active_mentor, mentor_counts_for_competencies,
+                                         mentors_for_competencies)
     from coe.mentoring.views import bp
 
     reg = registry(app)
     reg.is_active_mentor = is_active_mentor
     reg.mentee_ids = active_mentee_ids
+    reg.competency_providers.append(CompetencyProvider(
+        "mentoring", "mentors", mentors_for_competencies, mentor_counts_for_competencies,
+        lambda code: url_for("mentoring.mentors", competency=code)))
     reg.add_home_panel(HomePanel("mentoring", "Upcoming mentoring sessions", "mentoring/_home_panel.html", 20,
                                  panels.home_panel))
     reg.add_home_panel(HomePanel("mentor", "Your mentees", "mentoring/_mentor_panel.html", 25, panels.mentor_panel))

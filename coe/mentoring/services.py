@@ -125,6 +125,7 @@ def save_profile(person: Person, data: ProfileData) -> MentorProfile:
     profile.updated_at = now()
     db.session.add(profile)
     db.session.flush()
+    forget_open_mentors()
     return profile
 
 
@@ -328,6 +329,7 @@ def _activate(mentorship: Mentorship, profile: MentorProfile) -> None:
             db.session.flush()
     except IntegrityError:
         raise Conflict("These two people already have an active mentorship.") from None
+    forget_open_mentors()
 
 
 def answer_request(mentor: Person, mentorship_id: int, accept: bool, message: str) -> Mentorship:
@@ -391,6 +393,7 @@ def end_mentorship(person: Person, mentorship_id: int, reflection: str) -> Mento
         raise Conflict("Only an active mentorship can be ended.")
     mentorship.state, mentorship.ended_at, mentorship.ended_by_id = "ended", now(), person.id
     mentorship.reflection = _text(reflection, TEXT_MAX, "reflection", required=True)
+    forget_open_mentors()
     for booking in db.session.scalars(select(Booking).where(Booking.mentorship_id == mentorship.id,
                                                             Booking.state == "booked", Booking.starts_at > now())):
         booking.state, booking.cancelled_at, booking.sequence = "cancelled", now(), booking.sequence + 1
@@ -835,3 +838,70 @@ def cohort_publish(viewer: Person, mentee_ids: Sequence[int], mentor_ids: Sequen
         created.append(assign_mentor(viewer, pair.mentee.person_id, pair.match.mentor.person_id,
                                      ("Paired in a mentoring programme: " + pair.match.explanation)[:TEXT_MAX]))
     return created
+
+
+# --- What builds a competency ----------------------------------------------------------------------------------------
+
+MENTORS_OFFERED = 3  # mentors a development plan lists per competency
+OPEN_MENTORS_KEY = "coe_mentoring_open_mentors"
+OPEN_MENTORS_SECONDS = 60  # a plan may list a mentor who filled up this long ago; the request is refused then
+
+
+def forget_open_mentors() -> None:
+    """Drop this worker's list of mentors with a place left (a profile or a mentorship changed)."""
+    from flask import current_app
+
+    current_app.extensions.pop(OPEN_MENTORS_KEY, None)
+
+
+def _open_mentors() -> list[tuple[int, str, list[str]]]:
+    """(id, name, competencies) of active mentors accepting mentees with a place left, by name.
+
+    Kept for a minute per worker, so that a development plan costs no query for it most of the time.
+    """
+    import time
+
+    from flask import current_app
+
+    cached = current_app.extensions.get(OPEN_MENTORS_KEY)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
+    found = _read_open_mentors()
+    current_app.extensions[OPEN_MENTORS_KEY] = (time.monotonic() + OPEN_MENTORS_SECONDS, found)
+    return found
+
+
+def _read_open_mentors() -> list[tuple[int, str, list[str]]]:
+    rows = db.session.execute(
+        select(MentorProfile.person_id, Person.display_name, MentorProfile.competencies, MentorProfile.capacity)
+        .join(Person, Person.id == MentorProfile.person_id)
+        .where(Person.active.is_(True), Person.is_mentor.is_(True), MentorProfile.accepting.is_(True),
+               MentorProfile.capacity > 0).order_by(Person.display_name, Person.id)).all()
+    active = dict(db.session.execute(select(Mentorship.mentor_id, func.count()).where(
+        Mentorship.state == "active").group_by(Mentorship.mentor_id)).all())
+    return [(pid, name, list(codes or [])) for pid, name, codes, capacity in rows if active.get(pid, 0) < capacity]
+
+
+def mentors_for_competencies(codes: list[str]):
+    """The mentoring domain's answer to "what builds this competency?": mentors with a place left."""
+    from flask import url_for
+
+    from coe.registry import Offering
+
+    wanted = set(codes)
+    found: dict[str, list] = {}
+    for person_id, name, competencies in _open_mentors():
+        for code in competencies:
+            if code in wanted and len(found.setdefault(code, [])) < MENTORS_OFFERED:
+                found[code].append(Offering("Mentor", name, url_for("mentoring.mentor", mentor_id=person_id)))
+    return found
+
+
+def mentor_counts_for_competencies(codes: list[str]) -> dict[str, int]:
+    wanted = set(codes)
+    counts: dict[str, int] = {}
+    for _person_id, _name, competencies in _open_mentors():
+        for code in competencies:
+            if code in wanted:
+                counts[code] = counts.get(code, 0) + 1
+    return counts

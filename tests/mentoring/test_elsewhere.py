@@ -127,3 +127,22 @@ def test_personal_data_exports_and_erase_keeps_the_numbers(app, mentoring):
         assert db.session.scalar(select(Booking.topic)) == "(erased)"
         assert db.session.get(MentorProfile, mentor.id).bio == ""
         assert db.session.scalar(select(db.func.count()).select_from(Booking)) == 1
+
+
+def test_development_plans_and_the_framework_offer_mentors_with_a_place_left(app, mentoring):
+    from coe.competency.services import offering_counts, offerings
+    from coe.mentoring.models import MentorProfile
+
+    with app.test_request_context():
+        mentors = [o for o in offerings(["risk-management"])["risk-management"] if o.kind == "Mentor"]
+        assert [(o.title, o.url) for o in mentors] == [("Maria Mentor", f"/mentors/{mentoring['mentor']}")]
+        counts = {c.label: c.count for c in offering_counts(["risk-management"])["risk-management"]}
+        assert counts["mentors"] == 1
+        db.session.execute(db.update(MentorProfile).values(accepting=False))
+        db.session.commit()
+        from coe.mentoring.services import forget_open_mentors
+
+        forget_open_mentors()  # a change made outside the services, as another worker's would be
+        assert not [o for o in offerings(["risk-management"])["risk-management"] if o.kind == "Mentor"]
+    page = logged_in(app, "pm@example.org").get("/competencies").get_data(as_text=True)
+    assert "mentors" in page or "Mentor" in page
