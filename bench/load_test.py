@@ -96,7 +96,8 @@ class User:
             self.cookies[name.strip()] = rest.split(";", 1)[0]
         if response.status == 404 and route.startswith("journey:"):
             raise Skip(route)
-        self.stats.add(route, ms, None if response.status in expect else f"{method} {path} answered {response.status}")
+        self.stats.add(route, ms, None if response.status in expect else
+                       f"{method} {path} answered {response.status}: " + " | ".join(re.findall(r'class="(?:alert alert-danger|invalid-feedback)[^>]*>([^<]{0,160})', text))[:300])
         return text
 
     def get(self, path: str, route: str | None = None, **kwargs) -> str:
