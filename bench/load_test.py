@@ -155,6 +155,11 @@ def take_quiz(user: User, facts: dict) -> None:
         return
     attempt_path = user.location
     attempt = user.get(attempt_path, "/quizzes/<slug>/attempts/<id>")
+    if user.location and user.location.endswith("/review"):
+        # Another simulated person signed in to the same account submitted this open attempt meanwhile:
+        # the site shows its review, as it would in a second tab.
+        user.get(user.location, "/quizzes/<slug>/attempts/<id>/review")
+        return
     answers: dict[str, str] = {}
     for name, value in re.findall(r'<input[^>]*type="(?:radio|checkbox)"[^>]*name="(q\d+)"[^>]*value="([^"]*)"', attempt):
         answers.setdefault(name, value)
