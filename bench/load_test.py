@@ -182,7 +182,7 @@ def book_and_cancel(user: User, facts: dict) -> None:
     if not slot:
         return
     done = user.post(slot.group(1), {"start": slot.group(2), "topic": "Load test session", "competency": ""},
-                     route="POST /mentors/<id>/book", form_page=page and None)
+                     route="POST /mentors/<id>/book", form_page=f"/mentors/{slot.group(1).split('/')[2]}")
     cancel = re.search(r'<form[^>]*action="(/bookings/\d+/cancel)"', done or user.get("/bookings", "/bookings"))
     if cancel:
         user.post(cancel.group(1), {"reason": "Load test"}, route="POST /bookings/<id>/cancel",
@@ -223,10 +223,9 @@ def seed(database_url: str, work: Path) -> dict:
     with app.app_context():
         documents = [f"/library/{kind}/{slug}" for kind, slug in
                      db.session.execute(select(Document.kind, Document.slug).where(Document.archived_at.is_(None)))]
-        quizzes = _optional(db, "coe.quizzes.models", "Quiz", "slug")
         mentors = _optional(db, "coe.mentoring.models", "MentorProfile", "person_id")
         db.engine.dispose()
-    return {"logins": logins, "documents": documents, "quizzes": quizzes, "mentors": mentors}
+    return {"logins": logins, "documents": documents, "mentors": mentors}
 
 
 def _optional(db, module: str, model: str, column: str) -> list:

@@ -176,7 +176,7 @@ def create_person(data: PersonData, password: str | None = None) -> Person:
 def update_person(person: Person, data: PersonData, acting: Person | None = None) -> Person:
     email = _check_person_data(data, person)
     if person.is_admin and not data.is_admin:
-        _ensure_another_admin(person)
+        ensure_another_admin(person)
     before = _roles(person)
     _apply(person, data, email)
     _flush(f"Someone already uses {email}: each person needs their own email address.")
@@ -195,7 +195,7 @@ def _audit_role_changes(person: Person, before: dict, after: dict, acting: Perso
             audit.record(action, acting, person, before=was, after=after[action])
 
 
-def _ensure_another_admin(person: Person) -> None:
+def ensure_another_admin(person: Person) -> None:
     # Lock every active admin row (PostgreSQL), so two admins removing each other at the same
     # moment are serialised and the second sees the first one's change.
     # Only an admin who can sign in (active, with a password set) counts: one who has never
@@ -214,7 +214,7 @@ def set_active(person: Person, active: bool, acting: Person) -> None:
     if not active and person.id == acting.id:
         raise Conflict("You cannot deactivate your own account.")
     if not active and person.is_admin:
-        _ensure_another_admin(person)
+        ensure_another_admin(person)
     if person.active != active:
         audit.record("person.reactivate" if active else "person.deactivate", acting, person)
     person.active = active

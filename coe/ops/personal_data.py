@@ -78,11 +78,11 @@ def _export_account(person_id: int) -> dict:
 def _erase_account(person_id: int) -> None:
     from coe.audit import AuditEvent
 
-    from coe.auth.services import _ensure_another_admin
+    from coe.auth.services import ensure_another_admin
 
     person = db.session.get(Person, person_id)
     if person.is_admin:
-        _ensure_another_admin(person)  # erasing the last admin would leave nobody to run the site
+        ensure_another_admin(person)  # erasing the last admin would leave nobody to run the site
     old = {person.email.lower(), person.display_name.lower()}
     db.session.execute(delete(LoginSession).where(LoginSession.person_id == person_id))
     db.session.execute(delete(SignInLink).where(SignInLink.person_id == person_id))
