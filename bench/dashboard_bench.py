@@ -1,4 +1,5 @@
-"""The lead's dashboard for the whole organisation: 500 people x 20 competencies, 3 years of monthly ratings.
+"""The lead's dashboard for the whole organisation: 500 people x 20 competencies, 3 years of monthly ratings,
+30 tracks with three enrolments per person, 200 active mentorships.
 
     python bench/dashboard_bench.py [--people 500] [--competencies 20] [--years 3] [--requests 20]
                                     [--database-url postgresql://postgres@127.0.0.1:5432/coe_bench]
@@ -23,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, insert, select, text  # noqa: E402
+from sqlalchemy import event, func, insert, select, text, update  # noqa: E402
 
 from coe import create_app  # noqa: E402
 from coe.extensions import db  # noqa: E402
@@ -60,11 +61,58 @@ def seed(people: int, competencies: int, years: int) -> int:
             for c in competency_ids for m in range(months)])
         count += len(competency_ids) * months
     current.rebuild()
+    seed_learning_and_mentoring(person_ids, profiles, now)
     db.session.commit()
     if db.engine.dialect.name == "postgresql":  # what autovacuum does after a bulk load, without waiting for it
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("ANALYZE"))
     return count
+
+
+def seed_learning_and_mentoring(person_ids: list[int], profiles: list[str], now: dt.datetime,
+                                tracks: int = 30, mentorships: int = 200) -> None:
+    """Tracks up to ``tracks`` (the synced ones, then bench tracks of 8 steps), each person enrolled in three
+    at various stages, some idle for weeks; 40 of the people mentor, with ``mentorships`` active mentorships."""
+    from coe.mentoring.models import MentorProfile, Mentorship
+    from coe.training.models import Enrolment, StepCompletion, Track, TrackStep
+
+    have = db.session.scalar(select(func.count(Track.id))) or 0
+    db.session.execute(insert(Track), [
+        {"slug": f"bench-track-{n:02d}", "title": f"Bench track {n:02d}", "summary": "Eight steps of reading.",
+         "hours": 8, "ordered": True, "prerequisites": [], "position": 100 + n, "checksum": "bench", "generation": 1}
+        for n in range(max(0, tracks - have))])
+    for track_id in db.session.scalars(select(Track.id).where(Track.slug.like("bench-track-%"))):
+        db.session.execute(insert(TrackStep), [
+            {"track_id": track_id, "key": f"step-{n}", "position": n, "kind": "read",
+             "document_ref": "templates/project-charter"} for n in range(8)])
+    track_ids = list(db.session.scalars(select(Track.id).order_by(Track.position)))
+    steps: dict[int, list[int]] = {}
+    for track_id, step_id in db.session.execute(select(TrackStep.track_id, TrackStep.id).order_by(TrackStep.position)):
+        steps.setdefault(track_id, []).append(step_id)
+    enrolments, completions = [], []
+    for n, person in enumerate(person_ids):
+        for k in range(3):
+            track = track_ids[(n + 7 * k) % len(track_ids)]
+            done = (n + k) % (len(steps[track]) + 1)
+            started = now - dt.timedelta(days=20 + (n * 7 + k) % 200)
+            finished = done == len(steps[track])
+            enrolments.append({"person_id": person, "track_id": track, "enrolled_at": started,
+                               "completed_at": started + dt.timedelta(days=done * 3) if finished else None})
+            completions += [{"person_id": person, "step_id": step, "completed_at": started + dt.timedelta(days=3 * i)}
+                            for i, step in enumerate(steps[track][:done])]
+    db.session.execute(insert(Enrolment), enrolments)
+    db.session.execute(insert(StepCompletion), completions)
+    from coe.auth.models import Person
+
+    mentors = person_ids[::len(person_ids) // 40 or 1][:40]
+    db.session.execute(update(Person).where(Person.id.in_(mentors)).values(is_mentor=True))
+    db.session.execute(insert(MentorProfile), [
+        {"person_id": m, "bio": "Bench mentor.", "competencies": [], "languages": ["en"], "capacity": 6}
+        for m in mentors])
+    mentees = [p for p in person_ids if p not in set(mentors)][:mentorships]
+    db.session.execute(insert(Mentorship), [
+        {"mentor_id": mentors[n % len(mentors)], "mentee_id": mentee, "state": "active", "requested_at": now,
+         "answered_at": now} for n, mentee in enumerate(mentees)])
 
 
 def main() -> None:

@@ -174,18 +174,30 @@ def take_quiz(user: User, facts: dict) -> None:
 
 
 def book_and_cancel(user: User, facts: dict) -> None:
-    """Open a mentor's page, book the first free slot, then cancel the booking."""
+    """A mentee opens their mentor's page, books a free slot, then cancels the booking; a PM without a
+    mentor (only mentees book) browses the mentors instead."""
     if not facts["mentors"]:
         raise Skip("journey:/mentors/<id>")
-    page = user.get(f"/mentors/{user.rng.choice(facts['mentors'])}", "journey:/mentors/<id>")
-    slot = re.search(r'<form[^>]*action="(/mentors/\d+/book)"[^>]*>.*?name="start" value="([^"]+)"', page, re.S)
-    if not slot:
+    mentor = facts["mentor_of"].get(user.email)
+    if mentor is None:
+        user.get("/mentors", "/mentors")
         return
-    done = user.post(slot.group(1), {"start": slot.group(2), "topic": "Load test session", "competency": ""},
-                     route="POST /mentors/<id>/book", form_page=f"/mentors/{slot.group(1).split('/')[2]}")
-    cancel = re.search(r'<form[^>]*action="(/bookings/\d+/cancel)"', done or user.get("/bookings", "/bookings"))
-    if cancel:
-        user.post(cancel.group(1), {"reason": "Load test"}, route="POST /bookings/<id>/cancel",
+    page = user.get(f"/mentors/{mentor}", "journey:/mentors/<id>")
+    form = re.search(r'<form[^>]*action="(/mentors/\d+/book)"', page)
+    starts = re.findall(r'name="start"[^>]*value="([^"]+)"', page)
+    if not form or not starts:
+        return
+    # Several simulated people share a mentor: each picks one of the first free slots at random, and one
+    # who loses the race for a slot is told so (409), as the site should.
+    user.post(form.group(1), {"start": user.rng.choice(starts[:20]), "topic": "Load test session",
+                              "competency": "", "book": "y"},
+              route="POST /mentors/<id>/book", form_page=f"/mentors/{mentor}", expect=(302, 409))
+    if user.location != "/bookings":
+        return
+    bookings = user.get("/bookings", "/bookings")
+    mine = re.search(r'— Load test session</h3>.*?<form[^>]*action="(/bookings/\d+/cancel)"', bookings, re.S)
+    if mine:
+        user.post(mine.group(1), {"reason": "Load test", "cancel": "y"}, route="POST /bookings/<id>/cancel",
                   form_page="/bookings")
 
 
@@ -224,8 +236,21 @@ def seed(database_url: str, work: Path) -> dict:
         documents = [f"/library/{kind}/{slug}" for kind, slug in
                      db.session.execute(select(Document.kind, Document.slug).where(Document.archived_at.is_(None)))]
         mentors = _optional(db, "coe.mentoring.models", "MentorProfile", "person_id")
+        mentor_of = _mentor_of(db) if mentors else {}
         db.engine.dispose()
-    return {"logins": logins, "documents": documents, "mentors": mentors}
+    return {"logins": logins, "documents": documents, "mentors": mentors, "mentor_of": mentor_of}
+
+
+def _mentor_of(db) -> dict[str, int]:
+    """Each mentee's email and their active mentor's id."""
+    from sqlalchemy import select
+
+    from coe.auth.models import Person
+    from coe.mentoring.models import Mentorship
+
+    return dict(db.session.execute(select(Person.email, Mentorship.mentor_id)
+                                   .join(Mentorship, Mentorship.mentee_id == Person.id)
+                                   .where(Mentorship.state == "active")).all())
 
 
 def _optional(db, module: str, model: str, column: str) -> list:

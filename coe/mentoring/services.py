@@ -763,26 +763,25 @@ def send_reminders(at: dt.datetime | None = None) -> int:
 
 
 def current_levels_many(person_ids: Sequence[int]) -> dict[int, dict]:
-    """Current levels (competency.levels.Current) of many people, in one query."""
-    from sqlalchemy import case, literal
+    """Current levels (competency.levels.Current) of many people, in one query over ``current_level``.
 
+    ``current_level`` holds each pair's newest validated and newest self-rating, kept by the
+    competency domain with the rules of ``levels.current_levels``; reading it costs one row per rated
+    competency, whatever the length of the rating history.
+    """
     from coe.competency import levels as lv
+    from coe.competency.models import CurrentLevel
 
     if not person_ids:
         return {}
-    kind = case((Rating.source.in_(VALIDATING_SOURCES), literal("validated")),
-                (Rating.source == "self", literal("self")), else_=literal("other"))
-    ranked = (select(Rating.id, Rating.person_id, Competency.code, Rating.level, Rating.source, Rating.created_at,
-                     func.row_number().over(partition_by=(Rating.person_id, Rating.competency_id, kind),
-                                            order_by=(Rating.created_at.desc(), Rating.id.desc())).label("rn"))
-              .join(Competency, Competency.id == Rating.competency_id).where(Rating.person_id.in_(person_ids))
-              .subquery())
-    facts: dict[int, list] = {pid: [] for pid in person_ids}
-    for rating_id, person_id, code, level, source, created_at in db.session.execute(
-            select(ranked.c.id, ranked.c.person_id, ranked.c.code, ranked.c.level, ranked.c.source,
-                   ranked.c.created_at).where(ranked.c.rn == 1)):
-        facts[person_id].append(lv.RatingFact(code, level, source, created_at, rating_id))
-    return {pid: lv.current_levels(found) for pid, found in facts.items()}
+    found: dict[int, dict] = {pid: {} for pid in person_ids}
+    for person_id, code, level, validated_level, self_level in db.session.execute(
+            select(CurrentLevel.person_id, Competency.code, CurrentLevel.level, CurrentLevel.validated_level,
+                   CurrentLevel.self_level)
+            .join(Competency, Competency.id == CurrentLevel.competency_id)
+            .where(CurrentLevel.person_id.in_(person_ids))):
+        found[person_id][code] = lv.Current(level, validated_level is not None, self_level, validated_level)
+    return found
 
 
 def mentees_needs_many(people: Sequence[Person]) -> list[matching.Mentee]:

@@ -723,6 +723,7 @@ def team_stats(person_ids: Sequence[int], today: dt.datetime | None = None) -> l
             idle = (now - since).days
             if idle >= STUCK_DAYS:
                 stuck.append((r.person_id, r.display_name, idle))
+        stuck.sort(key=lambda entry: (-entry[2], entry[1]))  # the longest idle first
         stats.append(TrackStats(slug, title, len(mine), len(mine) - len(completed), len(completed),
                                 round(statistics.median(days), 1) if days else None, stuck))
     return stats
@@ -730,7 +731,8 @@ def team_stats(person_ids: Sequence[int], today: dt.datetime | None = None) -> l
 
 def team_section(person_ids: Sequence[int]) -> dict | None:
     stats = team_stats(person_ids)
-    return {"stats": stats, "stuck_days": STUCK_DAYS} if stats else None
+    # The page names the five longest idle per track; the Excel export has everyone.
+    return {"stats": stats, "stuck_days": STUCK_DAYS, "shown": 5} if stats else None
 
 
 def team_sheet(person_ids: Sequence[int]) -> tuple[str, list[str], list[list]] | None:

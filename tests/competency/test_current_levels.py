@@ -113,3 +113,24 @@ def test_a_refresh_that_saw_only_an_older_rating_never_undoes_a_newer_one(app, m
         db.literal(newer - dt.timedelta(days=1), Rating.created_at.type), db.literal(None, Rating.created_at.type))))
     row = db.session.get(CurrentLevel, (person_id, risk))
     assert (row.level, row.validated_level) == (4, 4)
+
+
+def test_mentorings_batch_read_gives_each_persons_levels_from_their_history(app, make_person, make_team, ctx):
+    from coe.mentoring.services import current_levels_many
+
+    team = make_team("Digital Delivery")
+    lead = db.session.get(Person, make_person("lead@example.org", leads=(team,)))
+    ids = [make_person(f"pm{n}@example.org", team_id=team) for n in range(3)]
+    unrated = make_person("new@example.org", team_id=team)
+    rng = random.Random(11)
+    for _ in range(40):
+        person = db.session.get(Person, rng.choice(ids))
+        code, level = rng.choice(["risk-management", "planning", "governance"]), rng.randint(1, 5)
+        if rng.random() < 0.5:
+            profile.self_assess(person, code, level)
+        else:
+            profile.validate(lead, person, code, level, "", "lead")
+    found = current_levels_many([*ids, unrated])
+    assert found[unrated] == {}
+    for person_id in ids:
+        assert found[person_id] == lv.current_levels(profile.rating_facts(person_id))

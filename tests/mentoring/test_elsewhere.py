@@ -98,6 +98,35 @@ def test_team_section_counts_in_constant_queries(app, make_person, mentoring):
         assert title == "Mentoring" and rows == [["Priya Patel", "Maria Mentor", rows[0][2]]]
 
 
+
+def test_the_section_names_the_people_with_most_gaps_and_counts_the_rest(app, make_person, mentoring):
+    from coe.competency import profile
+    from coe.mentoring import panels
+
+    # Fifteen PMs without a mentor; the first three have met some of their targets.
+    many = [make_person(f"pm{n:02d}@example.org", name=f"PM {n:02d}", team_id=mentoring["team"]) for n in range(15)]
+    with app.app_context():
+        for person_id in many[:3]:
+            person = db.session.get(Person, person_id)
+            for code in ("risk-management", "planning", "governance", "communication"):
+                profile.self_assess(person, code, 5)
+        db.session.commit()
+        context = panels.team_section([*many, mentoring["pm"]])
+        for row in context["rows"]:  # the counts in SQL are the profile's own gaps
+            _, gaps = profile.levels_and_gaps(db.session.get(Person, row["id"]))
+            assert row["gaps"] == sum(1 for gap in gaps if gap.size > 0)
+    shown = context["gaps_without"]
+    assert context["gaps_without_count"] == 16 and len(shown) == panels.SHOWN
+    assert [r["gaps"] for r in shown] == sorted((r["gaps"] for r in shown), reverse=True)
+    assert not {"PM 00", "PM 01", "PM 02"} & {r["name"] for r in shown}, "those closest to their targets come last"
+    lead = logged_in(app, "lead@example.org")
+    page = lead.get("/team").get_data(as_text=True)
+    # The team: the fifteen, Priya, Omar and the lead herself, none with a mentor.
+    assert "18 people have open gaps and no mentor; the 10 with the most gaps" in page
+    with app.app_context():
+        title, header, rows = panels.team_sheet([*many, mentoring["pm"]])
+    assert len(rows) == 16, "the export lists everyone"
+
 def test_personal_data_exports_and_erase_keeps_the_numbers(app, mentoring):
     from coe.mentoring import panels, services
     from coe.mentoring.models import Booking, MentorProfile, SessionNote, SessionRating

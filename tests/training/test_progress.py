@@ -364,3 +364,16 @@ def test_two_tabs_submitting_at_once_leave_one_submission_awaiting_review(app, p
         services.submit(person(pm_id), ONBOARDING, "draft-first-charter", "Revised.", "")  # allowed again
         db.session.commit()
         assert db.session.scalar(db.select(db.func.count(StepSubmission.id))) == 2
+
+
+def test_the_dashboard_names_the_five_longest_idle_per_track_and_counts_the_rest(app):
+    from flask import render_template
+
+    stuck = [(n, f"Person {n}", 20 + n) for n in range(7)]
+    stuck.sort(key=lambda entry: (-entry[2], entry[1]))
+    stats = [services.TrackStats(ONBOARDING, "New PM onboarding", 9, 7, 2, 12.0, stuck)]
+    with app.test_request_context():
+        html = render_template("training/_team_section.html",
+                               section={"stats": stats, "stuck_days": services.STUCK_DAYS, "shown": 5})
+    assert "Person 6 (26 d), Person 5 (25 d), Person 4 (24 d), Person 3 (23 d), Person 2 (22 d)" in html
+    assert "Person 1 " not in html and "and 2 more (in the Excel export)" in html
