@@ -74,8 +74,8 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("/me/competencies", "POST"): Route(SIGNED_IN, {"rating-competency": "risk-management", "rating-level": "2",
                                                     "rating-note": "", "rating-rate": "y"}),
     ("/me/competencies/goals", "POST"): Route(SIGNED_IN, {"competency": "risk-management",
-                                                          "title": "Run a risk workshop",
-                                                          "target_date": "2030-01-31", "add_goal": "y"}),
+                                                          "url": "/library/templates/risk-register",
+                                                          "target_date": "2030-01-31"}),
     # The owner's goal: anyone else finds no such goal of theirs.
     ("/me/competencies/goals/<int:goal_id>/done", "POST"): Route(expect(other_pm=404, other_mentor=404,
                                                                         other_lead=404, admin=404)),

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, request
 from huey import crontab
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from coe.auth.models import LoginSession, Person, utcnow
 from coe.extensions import db
@@ -68,16 +68,18 @@ def start(person: Person, remember: bool = False) -> str:
     return token
 
 
+# Built once: every signed-in request runs it, and building the statement costs more than running it.
+_SIGNED_IN = (select(LoginSession, Person).join(Person, Person.id == LoginSession.person_id)
+              .where(LoginSession.key_hash == bindparam("key_hash"), LoginSession.person_id == bindparam("person_id")))
+
+
 def load(token: str) -> Person | None:
     """Return the person a token signs in, or None if the sign-in has ended, expired or idled out."""
     parts = (token or "").split(":")
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or not parts[2]:
         return None
     person_id, version, key = int(parts[0]), int(parts[1]), parts[2]
-    row = db.session.execute(
-        select(LoginSession, Person).join(Person, Person.id == LoginSession.person_id)
-        .where(LoginSession.key_hash == _hash(key), LoginSession.person_id == person_id)
-    ).first()
+    row = db.session.execute(_SIGNED_IN, {"key_hash": _hash(key), "person_id": person_id}).first()
     if row is None:
         return None
     login, person = row

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, SubmitField, TextAreaField, URLField
+from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional
 
 from coe.competency.models import LEVEL_NAMES
@@ -30,10 +30,10 @@ class RatingForm(FlaskForm):
 
 
 class GoalForm(FlaskForm):
+    """One item of a gap's development plan (by its address), made a goal with a date."""
+
     competency = HiddenField(validators=[DataRequired()])
-    title = HiddenField(validators=[DataRequired(), Length(max=200)])
-    kind = HiddenField(validators=[Length(max=40)])
-    url = HiddenField(validators=[Length(max=500)])
+    url = StringField("Item", validators=[DataRequired(message="Pick an item of the plan."), Length(max=500)])
     target_date = DateField("Target date", validators=[DataRequired()])
     add_goal = SubmitField("Make it a goal")
 

@@ -305,6 +305,16 @@ def add_goal(person: Person, code: str, title: str, kind: str, url: str, target_
     return goal
 
 
+def add_goal_from_plan(person: Person, code: str, url: str, target_date: dt.date) -> Goal:
+    """Make one of the items the development plan lists for ``code`` a goal: its title and kind are the
+    item's own, so a goal always names something the CoE offers."""
+    _competency(code)
+    item = next((o for o in offerings([code]).get(code, []) if o.url == url), None)
+    if item is None:
+        raise InvalidInput("Pick one of the items the development plan lists for this competency.")
+    return add_goal(person, code, item.title, item.kind, item.url, target_date)
+
+
 def complete_goal(person: Person, goal_id: int) -> Goal:
     goal = db.session.get(Goal, goal_id)
     if goal is None or goal.person_id != person.id:

@@ -41,14 +41,57 @@ def offering_counts(codes: list[str]) -> dict[str, list[OfferingCount]]:
     return counts
 
 
-def framework() -> list[tuple[CompetencyArea, list[Competency]]]:
-    """Return the areas in order, each with its live competencies and their level descriptors."""
+@dataclass(frozen=True)
+class LevelDescriptor:
+    level: int
+    descriptor: str
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FrameworkCompetency:
+    id: int
+    code: str
+    name: str
+    description: str
+    talent_triangle: str
+    icb4: tuple[str, ...]
+    gapps: tuple[str, ...]
+    levels: tuple[LevelDescriptor, ...]
+
+
+@dataclass(frozen=True)
+class FrameworkArea:
+    id: int
+    code: str
+    name: str
+    description: str
+
+
+def framework() -> list[tuple[FrameworkArea, list[FrameworkCompetency]]]:
+    """Return the areas in order, each with its live competencies and their level descriptors.
+
+    Plain, read-only records, read once per content generation (the framework changes only with a sync):
+    the profile and framework pages show every descriptor, and reading them cost more than the rest.
+    """
+    return [(area, list(competencies)) for area, competencies in _framework()]
+
+
+@per_generation(maxsize=4)
+def _framework() -> tuple[tuple[FrameworkArea, tuple[FrameworkCompetency, ...]], ...]:
     areas = db.session.scalars(
         select(CompetencyArea).order_by(CompetencyArea.position)
         .options(selectinload(CompetencyArea.competencies).selectinload(Competency.levels))
     ).all()
-    pairs = [(area, [c for c in area.competencies if c.archived_at is None]) for area in areas]
-    return [(area, live) for area, live in pairs if live]
+    found = []
+    for area in areas:
+        live = tuple(FrameworkCompetency(
+            c.id, c.code, c.name, c.description, c.talent_triangle, tuple(c.icb4 or ()), tuple(c.gapps or ()),
+            tuple(LevelDescriptor(lvl.level, lvl.descriptor, tuple(lvl.evidence or ())) for lvl in c.levels))
+            for c in area.competencies if c.archived_at is None)
+        if live:
+            found.append((FrameworkArea(area.id, area.code, area.name, area.description), live))
+    return tuple(found)
 
 
 def competency_names() -> Mapping[str, str]:

@@ -61,8 +61,8 @@ def mine():
 def add_goal():
     policy.require(current_user, "account.use")
     form = GoalForm()
-    done = submit(form, lambda: profile.add_goal(current_user, form.competency.data, form.title.data,
-                                                 form.kind.data or "", form.url.data or "", form.target_date.data),
+    done = submit(form, lambda: profile.add_goal_from_plan(current_user, form.competency.data, form.url.data,
+                                                           form.target_date.data),
                   lambda goal: f"“{goal.title}” is a goal for {goal.target_date:%-d %b %Y}.",
                   url_for("competency.mine") + "#plan")
     if done:

@@ -503,8 +503,19 @@ def verify_certificate(code: str) -> Certificate:
 # --- the library's document page ---------------------------------------------------------
 
 
+@per_generation(maxsize=1)
+def _documents_read_in_tracks() -> frozenset[str]:
+    """The documents some live track has a live read step on: most documents are in none."""
+    return frozenset(db.session.scalars(
+        select(TrackStep.document_ref).join(Track, Track.id == TrackStep.track_id)
+        .where(TrackStep.kind == "read", TrackStep.archived_at.is_(None), Track.archived_at.is_(None)).distinct()))
+
+
 def document_panel(person: Person, document_ref: str) -> dict | None:
-    """The person's open read steps on this document, each with whether it can be marked now: one query."""
+    """The person's open read steps on this document, each with whether it can be marked now: one query,
+    none for a document that no track reads."""
+    if document_ref not in _documents_read_in_tracks():
+        return None
     earlier = aliased(TrackStep)
     blocked = (select(func.count(earlier.id)).where(
         earlier.track_id == TrackStep.track_id, earlier.archived_at.is_(None), earlier.position < TrackStep.position,

@@ -146,8 +146,11 @@ def test_the_plan_lists_what_builds_each_gap_and_a_goal_reaches_the_home_page(ap
     risk = plan.split("Risk management <span", 1)[1].split("<h3", 1)[0]  # the heading, not a track named so
     assert risk.count('href="/library/') >= 3
     due = (dt.date.today() + dt.timedelta(days=30)).isoformat()
-    response = pm.submit("/me/competencies/goals", {"competency": "risk-management", "title": "Risk Register",
-                                                   "kind": "Template", "url": "/library/templates/risk-register",
+    # One form per gap: the plan's items to choose from, a date.
+    form = risk.split('<form', 1)[1].split("</form>", 1)[0]
+    assert 'value="/library/templates/risk-register"' in form and 'name="target_date"' in form
+    response = pm.submit("/me/competencies/goals", {"competency": "risk-management",
+                                                   "url": "/library/templates/risk-register",
                                                    "target_date": due}, page="/me/competencies")
     assert response.status_code == 302
     home = pm.get("/").get_data(as_text=True)
@@ -160,21 +163,23 @@ def test_the_plan_lists_what_builds_each_gap_and_a_goal_reaches_the_home_page(ap
 
 def test_a_goal_in_the_past_is_refused(app, people):
     pm = signed_in(app, "pm@example.org")
-    response = pm.submit("/me/competencies/goals", {"competency": "risk-management", "title": "Risk Register",
-                                                   "kind": "Template", "url": "/library/templates/risk-register",
+    response = pm.submit("/me/competencies/goals", {"competency": "risk-management",
+                                                   "url": "/library/templates/risk-register",
                                                    "target_date": "2020-01-01"}, page="/me/competencies")
     assert response.status_code == 400 and "target date from today on" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("url", ["//evil.example/phish", "/\\evil.example", "javascript:alert(1)",
-                                 "/library\r\nx"])
-def test_a_goal_linking_off_the_site_by_a_trick_is_refused(app, people, url):
+                                 "/library\r\nx", "/library/templates/status-report", ""])
+def test_a_goal_is_only_an_item_of_the_plan_for_that_competency(app, people, url):
+    """Off-site tricks, an item the plan lists for another competency, or none at all: refused, nothing saved."""
     pm = signed_in(app, "pm@example.org")
     due = (dt.date.today() + dt.timedelta(days=30)).isoformat()
-    response = pm.submit("/me/competencies/goals", {"competency": "risk-management", "title": "Risk Register",
-                                                   "kind": "Template", "url": url, "target_date": due},
+    response = pm.submit("/me/competencies/goals", {"competency": "risk-management", "url": url, "target_date": due},
                          page="/me/competencies")
     assert response.status_code == 400
+    assert ("Pick one of the items" in response.get_data(as_text=True)
+            or "Pick an item of the plan" in response.get_data(as_text=True))
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Goal)) == 0
 

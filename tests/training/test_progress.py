@@ -241,13 +241,20 @@ def test_the_document_panel_costs_one_query_however_many_tracks(app, people):
     with app.app_context():
         services.enrol(person(pm_id), ONBOARDING)
         db.session.commit()
+    _count_queries(app, lambda: services.document_panel(person(pm_id), "templates/risk-register"))  # warm
     one = _count_queries(app, lambda: services.document_panel(person(pm_id), "templates/risk-register"))
     with app.app_context():
         for slug in ("agile-delivery", "stakeholder-leadership"):
             services.enrol(person(pm_id), slug)
         db.session.commit()
     many = _count_queries(app, lambda: services.document_panel(person(pm_id), "practices/escalation"))
-    assert one == many == 2  # the person, and the one query
+    # The person, the content generation (read once per request), and the one query.
+    assert one == many == 3
+    # A document that no track reads costs no query of its own.
+    assert _count_queries(app, lambda: services.document_panel(person(pm_id), "practices/benefits-realisation")) == 2
+    with app.app_context():
+        assert services.document_panel(person(pm_id), "practices/benefits-realisation") is None
+        assert services.document_panel(person(pm_id), "practices/escalation") is not None
 
 
 def test_certificate_pages_for_the_owner_and_public_verification(app, people, client):
