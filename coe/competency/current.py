@@ -6,14 +6,15 @@ profile services do); bulk loaders (demo data, imports, benchmarks) call ``rebui
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import and_, case, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from coe.competency import levels as lv
 from coe.competency.levels import VALIDATING
-from coe.competency.models import CurrentLevel, Rating
+from coe.competency.models import Competency, CurrentLevel, Rating
 from coe.extensions import db
 
 COUNTED = ("self", *sorted(VALIDATING))
@@ -76,3 +77,18 @@ def rebuild(person_ids: Iterable[int] | None = None) -> None:
         return
     db.session.execute(delete(CurrentLevel).where(CurrentLevel.person_id.in_(ids)))
     db.session.execute(_upsert(_newest(Rating.person_id.in_(ids))))
+
+
+def levels_of(person_ids: Sequence[int]) -> dict[int, dict[str, lv.Current]]:
+    """Where each of these people stands (``levels.Current`` per competency code), in one query over the
+    table: one row per rated competency, whatever the length of their rating history."""
+    found: dict[int, dict[str, lv.Current]] = {person_id: {} for person_id in person_ids}
+    if not found:
+        return found
+    for person_id, code, level, validated_level, self_level in db.session.execute(
+            select(CurrentLevel.person_id, Competency.code, CurrentLevel.level, CurrentLevel.validated_level,
+                   CurrentLevel.self_level)
+            .join(Competency, Competency.id == CurrentLevel.competency_id)
+            .where(CurrentLevel.person_id.in_(list(found)))):
+        found[person_id][code] = lv.Current(level, validated_level is not None, self_level, validated_level)
+    return found

@@ -111,7 +111,7 @@ def rating_facts(person_id: int) -> list[lv.RatingFact]:
 
 
 def levels_and_gaps(person: Person) -> tuple[dict[str, lv.Current], list[lv.Gap]]:
-    levels = lv.current_levels(rating_facts(person.id))
+    levels = current.levels_of([person.id])[person.id]
     return levels, lv.gaps(targets_for(person.role_profile), levels)
 
 

@@ -205,6 +205,9 @@ def summary(scope: Scope, filters: Filters) -> Summary:
 
 @dataclass(frozen=True)
 class Cell:
+    """One person's standing in one competency; what the page shows of it is worked out once, as a cell
+    is read several times to draw it."""
+
     level: int  # 0: not rated
     validated: bool
     target: int | None
@@ -212,24 +215,19 @@ class Cell:
     validated_level: int | None = None
     validated_at: dt.datetime | None = None
     pending: bool = False
+    gap: int | None = field(init=False)  # None without a target; else how far short, 0 when met
+    needs_calibration: bool = field(init=False)
+    source: str = field(init=False)  # validated, self-assessed, not rated
+    shade: str = field(init=False)  # the colour band: none (no target), 0 (met), 1, 2, 3 (3 or more short)
 
-    @property
-    def gap(self) -> int | None:
-        return None if self.target is None else max(0, self.target - self.level)
-
-    @property
-    def needs_calibration(self) -> bool:
-        return (self.self_level is not None and self.validated_level is not None
-                and abs(self.self_level - self.validated_level) >= CALIBRATION_DISTANCE)
-
-    @property
-    def source(self) -> str:
-        return "validated" if self.validated else "self-assessed" if self.level else "not rated"
-
-    @property
-    def shade(self) -> str:
-        """The colour band: no target, met, or 1, 2, 3+ levels short."""
-        return "none" if self.gap is None else str(min(self.gap, 3))
+    def __post_init__(self) -> None:
+        gap = None if self.target is None else max(0, self.target - self.level)
+        calibrate = (self.self_level is not None and self.validated_level is not None
+                     and abs(self.self_level - self.validated_level) >= CALIBRATION_DISTANCE)
+        for name, value in (("gap", gap), ("needs_calibration", calibrate),
+                            ("source", "validated" if self.validated else "self-assessed" if self.level else "not rated"),
+                            ("shade", "none" if gap is None else str(min(gap, 3)))):
+            object.__setattr__(self, name, value)
 
 
 @dataclass(frozen=True)

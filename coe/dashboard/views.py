@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from coe import audit
 from coe.auth import policy
@@ -16,6 +18,48 @@ from coe.extensions import db
 from coe.registry import registry
 
 bp = Blueprint("dashboard", __name__)
+
+
+# --- the heat map's cells ------------------------------------------------------------------------
+# A page of the heat map has a cell per person and competency (1,350 for 50 people and the whole
+# framework), each read many times to draw it; drawn through the template engine, the cells cost more
+# than every query of the page together. They are drawn here instead: the visible and the spoken text
+# of a cell depend only on a handful of small numbers, so each distinct cell body is built once. Every
+# value in them is a number or a fixed word; the competency code is escaped.
+
+
+@functools.lru_cache(maxsize=4096)
+def _cell_body(level: int, validated: bool, target: int | None, self_level: int | None,
+               validated_level: int | None, pending: bool) -> tuple[str, str]:
+    """The cell's classes and its visible and spoken text."""
+    cell = services.Cell(level, validated, target, self_level, validated_level, None, pending)
+    shown = f"{level}{'✓' if validated else '?'}" if level else "·"
+    spoken = f"level {level}, {cell.source}" if level else "not rated"
+    if cell.needs_calibration:
+        shown += "!"
+    if pending and validated:
+        shown += "*"
+    if cell.gap is not None:
+        shown += f'<span class="d-block heat-gap">{"met" if cell.gap == 0 else f"−{cell.gap}"}</span>'
+        spoken += f"; target {target}, {'met' if cell.gap == 0 else f'{cell.gap} short'}"
+    if cell.needs_calibration:
+        spoken += f"; self-assessed {self_level} against validated {validated_level}"
+    if pending and validated:
+        spoken += f"; a newer self-assessment of {self_level} awaits validation"
+    self_class = " heat-self" if level and not validated else ""
+    return (f'heat-cell heat-shade-{cell.shade}{self_class}', f'<span aria-hidden="true">{shown}</span>\n'
+            f'<span class="visually-hidden">{spoken}</span>')
+
+
+def heat_row(row: services.Row, columns: list[services.Column]) -> Markup:
+    """The cells of one person's row of the heat map, in column order."""
+    parts = []
+    for column in columns:
+        cell = row.cells[column.code]
+        classes, body = _cell_body(cell.level, cell.validated, cell.target, cell.self_level, cell.validated_level,
+                                   cell.pending)
+        parts.append(f'<td class="{classes}" data-cell="{row.person_id}-{escape(column.code)}">\n{body}\n</td>')
+    return Markup("\n".join(parts))
 
 
 def _view() -> tuple[services.Scope, services.Filters]:
@@ -38,7 +82,7 @@ def team():
     return render_template("dashboard/team.html", scope=scope, filters=filters,
                            summary=services.summary(scope, filters), heat=services.heat_map(scope, filters),
                            sections=sections, areas=services.area_choices(), sorts=services.SORTS,
-                           level_names=LEVEL_NAMES)
+                           level_names=LEVEL_NAMES, heat_row=heat_row)
 
 
 @bp.route("/team/trend")

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from coe.auth.models import Person, utcnow
 from coe.auth.people import time_zone_names
-from coe.competency.models import VALIDATING_SOURCES, Competency, Rating
+from coe.competency import current
 from coe.competency.profile import levels_and_gaps, record_evidence
 from coe.competency.services import competency_names
 from coe.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -160,17 +160,16 @@ def save_languages(person: Person, languages: Sequence[str]) -> MentoringSetting
 
 
 def validated_levels(person_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    """The newest validated level of each person in each competency, in one query."""
-    if not person_ids:
-        return {}
-    newest = func.row_number().over(partition_by=(Rating.person_id, Rating.competency_id),
-                                    order_by=(Rating.created_at.desc(), Rating.id.desc())).label("rn")
-    ranked = (select(Rating.person_id, Competency.code, Rating.level, newest)
-              .join(Competency, Competency.id == Rating.competency_id)
-              .where(Rating.person_id.in_(person_ids), Rating.source.in_(VALIDATING_SOURCES)).subquery())
+    """The newest validated level of each person in each competency they have one in, in one query."""
+    from coe.competency.models import Competency, CurrentLevel
+
     levels: dict[int, dict[str, int]] = {}
+    if not person_ids:
+        return levels
     for person_id, code, level in db.session.execute(
-            select(ranked.c.person_id, ranked.c.code, ranked.c.level).where(ranked.c.rn == 1)):
+            select(CurrentLevel.person_id, Competency.code, CurrentLevel.validated_level)
+            .join(Competency, Competency.id == CurrentLevel.competency_id)
+            .where(CurrentLevel.person_id.in_(person_ids), CurrentLevel.validated_level.is_not(None))):
         levels.setdefault(person_id, {})[code] = level
     return levels
 
@@ -194,12 +193,15 @@ def mentee_needs(person: Person, focus: Sequence[str] = ()) -> matching.Mentee:
 
 def mentor_offers(mentor_ids: Sequence[int] | None = None) -> list[matching.Mentor]:
     """Every active mentor with a profile (or those of ``mentor_ids``), as matching reads them: 4 queries."""
-    query = (select(MentorProfile, Person.display_name).join(Person, Person.id == MentorProfile.person_id)
+    # Plain rows, not entities: matching reads a handful of columns of every mentor on every search.
+    query = (select(MentorProfile.person_id, MentorProfile.competencies, MentorProfile.languages,
+                    MentorProfile.time_zone, MentorProfile.capacity, MentorProfile.accepting, Person.display_name)
+             .join(Person, Person.id == MentorProfile.person_id)
              .where(Person.active.is_(True), Person.is_mentor.is_(True)))
     if mentor_ids is not None:
         query = query.where(MentorProfile.person_id.in_(mentor_ids))
     rows = db.session.execute(query).all()
-    ids = [profile.person_id for profile, _ in rows]
+    ids = [row.person_id for row in rows]
     levels = validated_levels(ids)
     active = dict(db.session.execute(select(Mentorship.mentor_id, func.count()).where(
         Mentorship.state == "active", Mentorship.mentor_id.in_(ids)).group_by(Mentorship.mentor_id)).all()) if ids else {}
@@ -207,12 +209,12 @@ def mentor_offers(mentor_ids: Sequence[int] | None = None) -> list[matching.Ment
         select(SessionRating.mentor_id, func.avg(SessionRating.stars), func.count()).where(
             SessionRating.mentor_id.in_(ids)).group_by(SessionRating.mentor_id))} if ids else {}
     offers = []
-    for profile, name in rows:
+    for profile in rows:
         own = levels.get(profile.person_id, {})
         rating, count = ratings.get(profile.person_id, (None, 0))
         offers.append(matching.Mentor(
-            profile.person_id, name, {code: own.get(code, 0) for code in profile.competencies},
-            frozenset(profile.languages), profile.time_zone, profile.capacity, active.get(profile.person_id, 0),
+            profile.person_id, profile.display_name, {code: own.get(code, 0) for code in profile.competencies or ()},
+            frozenset(profile.languages or ()), profile.time_zone, profile.capacity, active.get(profile.person_id, 0),
             profile.accepting, round(rating, 2) if rating is not None else None, count))
     return offers
 
@@ -762,35 +764,13 @@ def send_reminders(at: dt.datetime | None = None) -> int:
 # --- Cohort matching -------------------------------------------------------------------------------------------------
 
 
-def current_levels_many(person_ids: Sequence[int]) -> dict[int, dict]:
-    """Current levels (competency.levels.Current) of many people, in one query over ``current_level``.
-
-    ``current_level`` holds each pair's newest validated and newest self-rating, kept by the
-    competency domain with the rules of ``levels.current_levels``; reading it costs one row per rated
-    competency, whatever the length of the rating history.
-    """
-    from coe.competency import levels as lv
-    from coe.competency.models import CurrentLevel
-
-    if not person_ids:
-        return {}
-    found: dict[int, dict] = {pid: {} for pid in person_ids}
-    for person_id, code, level, validated_level, self_level in db.session.execute(
-            select(CurrentLevel.person_id, Competency.code, CurrentLevel.level, CurrentLevel.validated_level,
-                   CurrentLevel.self_level)
-            .join(Competency, Competency.id == CurrentLevel.competency_id)
-            .where(CurrentLevel.person_id.in_(person_ids))):
-        found[person_id][code] = lv.Current(level, validated_level is not None, self_level, validated_level)
-    return found
-
-
 def mentees_needs_many(people: Sequence[Person]) -> list[matching.Mentee]:
     """What matching reads of many mentees, in a fixed number of queries."""
     from coe.competency import levels as lv
     from coe.competency.services import role_profiles, role_targets
 
     ids = [p.id for p in people]
-    levels = current_levels_many(ids)
+    levels = current.levels_of(ids)
     targets = role_targets(role_profiles())
     languages = dict(db.session.execute(select(MentoringSettings.person_id, MentoringSettings.languages)
                                         .where(MentoringSettings.person_id.in_(ids))).all()) if ids else {}

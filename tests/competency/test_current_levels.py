@@ -115,8 +115,9 @@ def test_a_refresh_that_saw_only_an_older_rating_never_undoes_a_newer_one(app, m
     assert (row.level, row.validated_level) == (4, 4)
 
 
-def test_mentorings_batch_read_gives_each_persons_levels_from_their_history(app, make_person, make_team, ctx):
-    from coe.mentoring.services import current_levels_many
+def test_the_batch_read_gives_each_persons_levels_from_their_history(app, make_person, make_team, ctx):
+    """What profiles, matching and the lead's sections read equals what the rating history says."""
+    from coe.mentoring.services import validated_levels
 
     team = make_team("Digital Delivery")
     lead = db.session.get(Person, make_person("lead@example.org", leads=(team,)))
@@ -130,7 +131,13 @@ def test_mentorings_batch_read_gives_each_persons_levels_from_their_history(app,
             profile.self_assess(person, code, level)
         else:
             profile.validate(lead, person, code, level, "", "lead")
-    found = current_levels_many([*ids, unrated])
+    found = current.levels_of([*ids, unrated])
     assert found[unrated] == {}
+    validated = validated_levels([*ids, unrated])
     for person_id in ids:
-        assert found[person_id] == lv.current_levels(profile.rating_facts(person_id))
+        from_history = lv.current_levels(profile.rating_facts(person_id))
+        assert found[person_id] == from_history
+        assert profile.levels_and_gaps(db.session.get(Person, person_id))[0] == from_history
+        assert validated.get(person_id, {}) == {code: known.validated_level for code, known in from_history.items()
+                                                if known.validated_level is not None}
+    assert unrated not in validated
