@@ -6,10 +6,8 @@ import csv
 import io
 from collections.abc import Iterable
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.styles import Font
+# openpyxl is imported where a workbook is written: it costs each web worker some 24 MB that pages
+# other than the export never use.
 
 # A spreadsheet runs a cell starting with one of these as a formula: a name like "=HYPERLINK(...)" must stay text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -32,6 +30,8 @@ def csv_bytes(header: list[str], lines: Iterable[list]) -> bytes:
 
 def xlsx_bytes(sheets: list[tuple[str, list[str], list[list]]]) -> bytes:
     """One worksheet per (title, header, rows); every string is stored as text, never as a formula."""
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     used: set[str] = set()
     for title, header, rows in sheets:
@@ -48,10 +48,15 @@ def xlsx_bytes(sheets: list[tuple[str, list[str], list[list]]]) -> bytes:
 
 def _read_as_code(value) -> bool:
     """Whether openpyxl would store this string as a formula or an error code rather than as text."""
+    from openpyxl.cell.cell import ERROR_CODES
+
     return isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES)
 
 
-def _cell(sheet, value, bold: bool = False) -> WriteOnlyCell:
+def _cell(sheet, value, bold: bool = False):
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
         cell.data_type = "s"

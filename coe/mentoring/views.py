@@ -13,7 +13,7 @@ from coe.competency.services import competency_names
 from coe.errors import Conflict
 from coe.extensions import db
 from coe.forms import choices, submit
-from coe.mentoring import calendar, services
+from coe.mentoring import services
 from coe.mentoring.forms import (AnswerForm, AssignForm, BookForm, CohortForm, EndForm, ExceptionForm, LanguagesForm,
                                  NoteForm, PlainForm, ProfileForm, RatingForm, ReasonForm, RequestForm, RescheduleForm,
                                  SignOffForm, WindowForm)
@@ -131,6 +131,8 @@ def bookings():
 def booking_ics(booking_id: int):
     policy.require(current_user, "mentoring.use")
     booking = services.booking_of(current_user, booking_id)
+    from coe.mentoring import calendar  # icalendar is loaded when a calendar file is asked for
+
     return Response(calendar.booking_ics(booking), mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="mentoring-session-{booking.id}.ics"',
                              "Cache-Control": "private, no-store"})
@@ -223,6 +225,8 @@ def regenerate_feed():
 @bp.route("/calendar/<token>.ics")
 def calendar_feed(token: str):
     person, items = services.feed_bookings(token)
+    from coe.mentoring import calendar
+
     return Response(calendar.feed_ics(items, f"Mentoring — {person.display_name}"), mimetype="text/calendar",
                     headers={"Cache-Control": "private, no-store"})
 

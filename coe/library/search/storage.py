@@ -35,6 +35,7 @@ import numpy as np
 from whoosh import index
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import FilterMatcher
+from whoosh.reading import ReaderClosed
 
 from coe.library.search.analysis import content_of, make_schema, make_vocabulary_schema
 from coe.library.search.parsing import Parsers
@@ -68,6 +69,11 @@ def _open_index(folder: Path, indexname: str | None = None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         try:
+            # The first search costs a worker some 85 MB at 5,000 documents, mostly Whoosh copying its
+            # memory-mapped segment files into buffers of its own. Reading through the files instead
+            # (FileStorage(supports_mmap=False)) saved that memory but made searches 60% slower
+            # (bench/README.md), and the shared vocabulary reader would then seek one file from every
+            # thread: the memory is the cheaper side.
             return index.open_dir(str(folder), indexname=indexname)
         except Exception as exc:  # damaged files surface as assorted Whoosh and OS errors
             failure = f"{exc.__class__.__name__}: {exc}"
@@ -183,6 +189,7 @@ class Generation:
         self.vocabulary = _open_index(folder, VOCABULARY).reader()
         self.parsers = Parsers.for_schema(self._index.schema)
         self._idle: queue.SimpleQueue = queue.SimpleQueue()
+        self._closed = False
         self._lock = threading.Lock()
         self._facets: Facets | None = None
         self._postings: OrderedDict[tuple[str, bytes], TermPostings] = OrderedDict()
@@ -199,7 +206,10 @@ class Generation:
         try:
             yield searcher
         finally:
-            self._idle.put(searcher)
+            if self._closed:  # a newer generation took over while this one was in use
+                searcher.close()
+            else:
+                self._idle.put(searcher)
 
     def facets(self, searcher) -> Facets:
         """Kinds and tags of every item by document number, read from the facet column once."""
@@ -266,12 +276,22 @@ class Generation:
         return self._index.doc_count()
 
     def close(self) -> None:
-        """Close the searchers no request holds (a newer generation took over)."""
-        while True:
-            try:
-                self._idle.get_nowait().close()
-            except queue.Empty:
-                break
+        """A newer generation took over: close the searchers no request holds (the others are closed
+        when given back) and the vocabulary."""
+        self._closed = True
+        _close_readers(self._idle, self.vocabulary)
+
+
+def _close_readers(idle: queue.SimpleQueue, vocabulary) -> None:
+    while True:
+        try:
+            idle.get_nowait().close()
+        except queue.Empty:
+            break
+    try:
+        vocabulary.close()
+    except ReaderClosed:
+        pass
 
 
 class SearchIndex:
