@@ -40,6 +40,9 @@ def test_index_swap_while_a_reader_holds_the_old_generation(library, content_cop
         # ...while new searches see the new one.
         assert refs("wombat") == ["templates/decision-log"]
         assert search_index().current() is not generation
+    # Given back after the swap, the old generation's searcher is closed rather than kept, and so is
+    # its vocabulary: a swapped-out generation holds nothing open.
+    assert held.is_closed and generation.vocabulary.is_closed
 
 
 def test_a_crash_mid_build_leaves_the_old_index_serving(library):
