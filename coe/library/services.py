@@ -77,14 +77,38 @@ class BrowseInput:
 
 @dataclass
 class Browse:
-    documents: list[Document]
+    documents: tuple[Listing, ...]
     total: int
     page: int
     pages: int
     kind_counts: dict[str, int]
     tag_counts: dict[str, int]
     competency_counts: dict[str, int]
-    recent: list[Document]
+    recent: tuple[Listing, ...]
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A document as lists show it (the library, recent updates), as plain values."""
+
+    id: int
+    kind: str
+    slug: str
+    title: str
+    summary: str
+    reviewed: dt.date
+    review_every: int
+    version: str
+    tag_names: tuple[str, ...]
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @classmethod
+    def of(cls, doc: Document) -> Listing:
+        return cls(doc.id, doc.kind, doc.slug, doc.title, doc.summary, doc.reviewed, doc.review_every, doc.version,
+                   tuple(doc.tag_names))
 
 
 def _filtered(stmt, kind: str, tag: str, competency: str, document_id=Document.id):
@@ -118,15 +142,21 @@ def _facet_counts(kind: str, tag: str, competency: str) -> tuple[dict[str, int],
 
 
 def browse(params: BrowseInput = BrowseInput()) -> Browse:
-    """One page of live documents, filtered and sorted, with each facet counted (once per content generation)."""
+    """One page of live documents, filtered and sorted, with each facet counted: read once per content
+    generation for each page asked for, as the library changes only with a sync."""
+    return _browse(params)
+
+
+@per_generation(maxsize=512)
+def _browse(params: BrowseInput) -> Browse:
     kind, tag, competency = params.kind, params.tag, params.competency
     kind_counts, tag_counts, competency_counts = _facet_counts(kind, tag, competency)
     total = kind_counts.get(kind, 0) if kind else sum(kind_counts.values())
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, params.page), pages)
     stmt = _filtered(_live(), kind, tag, competency).options(selectinload(Document.tags))
-    documents = list(db.session.scalars(stmt.order_by(*SORTS.get(params.sort, SORTS["title"]))
-                                        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    documents = tuple(Listing.of(doc) for doc in db.session.scalars(
+        stmt.order_by(*SORTS.get(params.sort, SORTS["title"])).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
     return Browse(documents, total, page, pages, kind_counts, tag_counts, competency_counts, recent_documents())
 
 
@@ -325,11 +355,13 @@ def _version_key(version: str) -> tuple:
     return tuple(int(part) if part.isdigit() else 0 for part in version.replace("-", ".").split("."))
 
 
-def recent_documents(limit: int = 5) -> list[Document]:
+@per_generation(maxsize=4)
+def recent_documents(limit: int = 5) -> tuple[Listing, ...]:
     """The documents reviewed most recently; the higher version first on the same day."""
-    candidates = list(db.session.scalars(_live().order_by(Document.reviewed.desc(), Document.title).limit(limit * 4)))
+    candidates = list(db.session.scalars(_live().options(selectinload(Document.tags))
+                                         .order_by(Document.reviewed.desc(), Document.title).limit(limit * 4)))
     candidates.sort(key=lambda doc: (doc.reviewed, _version_key(doc.version)), reverse=True)
-    return candidates[:limit]
+    return tuple(Listing.of(doc) for doc in candidates[:limit])
 
 
 # --- governance ------------------------------------------------------------------------

@@ -37,8 +37,24 @@ def browse():
     return render_template(
         "library/browse.html", result=services.browse(params), params=params, kind_titles=KIND_TITLES,
         competency_names=competency_names(), show_review=policy.can(current_user, "content.review_status"),
-        review_due=services.review_due,
+        review_due=services.review_due, browse_url=_browse_urls(params),
     )
+
+
+def _browse_urls(params: services.BrowseInput):
+    """The library's address with some filters changed (None keeps the current one, "" drops it). A page of
+    the library links to itself a few hundred times (facets, tags, sorts, pages): a template macro per link
+    cost more than the rest of the page."""
+    url_for = current_app.jinja_env.globals["url_for"]  # the memoised one
+
+    def browse_url(k: str | None = None, t: str | None = None, c: str | None = None, s: str | None = None,
+                   p: int = 1) -> str:
+        kind, tag = params.kind if k is None else k, params.tag if t is None else t
+        competency, sort = params.competency if c is None else c, params.sort if s is None else s
+        return url_for("library.browse", kind=kind or None, tag=tag or None, competency=competency or None,
+                       sort=sort if sort != "title" else None, page=p if p > 1 else None)
+
+    return browse_url
 
 
 @bp.route("/library/governance")
