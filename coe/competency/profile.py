@@ -16,7 +16,8 @@ from coe.competency import current
 from coe.competency import levels as lv
 from coe.competency.models import (LEVEL_NAMES, VALIDATING_SOURCES, Competency, Evidence, Goal, Rating,
                                    RoleProfile, RoleProfileChange, RoleTarget)
-from coe.competency.services import framework, offerings
+from coe.competency.services import competency_names, framework, offerings
+from coe.content.cache import per_generation
 from coe.errors import InvalidInput, NotAllowed, NotFound
 from coe.extensions import db
 from coe.registry import Offering
@@ -80,10 +81,16 @@ def targets_for(role_profile: str | None) -> dict[str, int]:
     """The target level per competency of a role profile (none without a profile)."""
     if not role_profile:
         return {}
-    return dict(db.session.execute(
+    return dict(_targets_of(role_profile))
+
+
+@per_generation(maxsize=64)
+def _targets_of(role_profile: str) -> tuple[tuple[str, int], ...]:
+    """Targets are content: read once per content generation."""
+    return tuple((code, level) for code, level in db.session.execute(
         select(Competency.code, RoleTarget.level).join(RoleTarget.competency).join(RoleTarget.role_profile)
         .where(RoleProfile.code == role_profile, RoleProfile.archived_at.is_(None),
-               Competency.archived_at.is_(None))).all())
+               Competency.archived_at.is_(None))))
 
 
 def _ranked_ratings(person_id: int):
@@ -344,7 +351,7 @@ def gaps_panel(person: Person) -> dict | None:
     """The home page's panel: the largest gaps, open goals, and a way to self-assess."""
     levels, all_gaps = levels_and_gaps(person)
     summary = lv.summarise(all_gaps)
-    names = dict(db.session.execute(select(Competency.code, Competency.name)).all())
+    names = competency_names()
     goals = list(db.session.scalars(select(Goal).where(Goal.person_id == person.id, Goal.done_at.is_(None))
                                     .options(selectinload(Goal.competency)).order_by(Goal.target_date).limit(3)))
     return {"summary": summary, "names": names, "goals": goals, "rated": bool(levels),

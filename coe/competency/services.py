@@ -107,9 +107,14 @@ def _competency_names() -> Mapping[str, str]:
 
 def role_profile_choices() -> list[tuple[str, str]]:
     """Return (code, name) of the role profiles defined in content, in their file order."""
-    return [(code, name) for code, name in db.session.execute(
+    return list(_role_profile_choices())
+
+
+@per_generation(maxsize=4)
+def _role_profile_choices() -> tuple[tuple[str, str], ...]:
+    return tuple((code, name) for code, name in db.session.execute(
         select(RoleProfile.code, RoleProfile.name).where(RoleProfile.archived_at.is_(None))
-        .order_by(RoleProfile.position))]
+        .order_by(RoleProfile.position)))
 
 
 def role_profiles() -> list[RoleProfile]:

@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from coe.auth.models import Person, utcnow
+from coe.content.cache import per_generation
 from coe.errors import Conflict, InvalidInput, NotFound
 from coe.extensions import db
 from coe.quizzes.models import Quiz, QuizAnswer, QuizAttempt, QuizCompetency, QuizPass, QuizQuestion
@@ -58,7 +59,9 @@ def definitions(quiz: Quiz) -> list[Question]:
     return [from_dict(row.data) for row in questions_of(quiz)]
 
 
+@per_generation(maxsize=256)
 def quiz_title(slug: str) -> str | None:
+    """A quiz's title (quizzes are content: read once per content generation)."""
     return db.session.scalar(select(Quiz.title).where(Quiz.slug == slug))
 
 
