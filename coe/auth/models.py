@@ -90,12 +90,19 @@ class Person(db.Model):
         return token
 
     @property
+    def led_team_ids(self) -> frozenset[int]:
+        """The ids of the teams this person leads: read with their sign-in on every request
+        (``sessions.load``), otherwise from ``led_teams``."""
+        known = getattr(self, "_led_team_ids", None)
+        return known if known is not None else frozenset(team.id for team in self.led_teams)
+
+    @property
     def roles(self) -> list[str]:
         """Return the role names held, learner first."""
         roles = ["learner"]
         if self.is_mentor:
             roles.append("mentor")
-        if self.led_teams:
+        if self.led_team_ids:
             roles.append("lead")
         if self.is_admin:
             roles.append("admin")

@@ -36,7 +36,7 @@ def _member(viewer: Person, _target=None) -> bool:
 
 def leads(viewer: Person, person: Person) -> bool:
     """The viewer leads the team the person belongs to."""
-    return person.team_id is not None and any(team.id == person.team_id for team in viewer.led_teams)
+    return person.team_id is not None and person.team_id in viewer.led_team_ids
 
 
 def mentors(viewer: Person, person: Person) -> bool:
@@ -65,7 +65,7 @@ def _sees_team(viewer: Person, team_id) -> bool:
     """An admin sees any team or everyone; a lead the teams they lead (``team_id`` None: all of them together)."""
     if viewer.is_admin:
         return True
-    led = {team.id for team in viewer.led_teams}
+    led = viewer.led_team_ids
     return bool(led) if team_id is None else team_id in led
 
 
@@ -79,7 +79,7 @@ def _assigns_mentor(viewer: Person, person) -> bool:
 
 
 def _runs_cohorts(viewer: Person, _target=None) -> bool:
-    return viewer.is_admin or bool(viewer.led_teams)
+    return viewer.is_admin or bool(viewer.led_team_ids)
 
 
 RULES: dict[str, Rule] = {

@@ -24,7 +24,7 @@ from flask import current_app, has_request_context, request
 from huey import crontab
 from sqlalchemy import bindparam, select, update
 
-from coe.auth.models import LoginSession, Person, utcnow
+from coe.auth.models import LoginSession, Person, team_lead, utcnow
 from coe.extensions import db
 from coe.tasks import huey, task_app
 
@@ -69,7 +69,10 @@ def start(person: Person, remember: bool = False) -> str:
 
 
 # Built once: every signed-in request runs it, and building the statement costs more than running it.
-_SIGNED_IN = (select(LoginSession, Person).join(Person, Person.id == LoginSession.person_id)
+# One row per team the person leads (one row with None for everyone else): every page asks whether its
+# viewer leads a team, for the navigation at least.
+_SIGNED_IN = (select(LoginSession, Person, team_lead.c.team_id).join(Person, Person.id == LoginSession.person_id)
+              .outerjoin(team_lead, team_lead.c.person_id == Person.id)
               .where(LoginSession.key_hash == bindparam("key_hash"), LoginSession.person_id == bindparam("person_id")))
 
 
@@ -79,10 +82,10 @@ def load(token: str) -> Person | None:
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or not parts[2]:
         return None
     person_id, version, key = int(parts[0]), int(parts[1]), parts[2]
-    row = db.session.execute(_SIGNED_IN, {"key_hash": _hash(key), "person_id": person_id}).first()
-    if row is None:
+    rows = db.session.execute(_SIGNED_IN, {"key_hash": _hash(key), "person_id": person_id}).all()
+    if not rows:
         return None
-    login, person = row
+    login, person, _ = rows[0]
     if login.ended_at is not None or not person.active or person.session_version != version:
         return None
     now = utcnow()
@@ -95,6 +98,7 @@ def load(token: str) -> Person | None:
         db.session.commit()
     person._session_token = token
     person._login_session_id = login.id
+    person._led_team_ids = frozenset(team_id for _, _, team_id in rows if team_id is not None)
     return person
 
 

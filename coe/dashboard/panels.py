@@ -19,7 +19,7 @@ AWAITING = 8
 
 def lead_panel(person: Person) -> dict | None:
     """A lead's teams at a glance: the summary cards and the people with the largest gaps."""
-    if not person.led_teams:
+    if not person.led_team_ids:
         return None
     # The teams they lead, also for an admin who leads some (the organisation is on /team).
     scope = services.Scope([(team.id, team.name) for team in person.led_teams], None, False)
