@@ -15,7 +15,7 @@ PAGES_BY_ROLE = {
                        "/library/governance", "/search?q=how+do+I+write+a+project+charter", "/competencies",
                        "/account", "/mentors", "/bookings", "/notifications", "/tracks", "/tracks/new-pm-onboarding",
                        "/tracks/new-pm-onboarding/steps/draft-first-charter", "/tracks/reviews",
-                       "/library/templates/raid-log"],
+                       "/library/templates/raid-log", "/me/competencies"],
     "mentor@example.org": ["/", "/mentor/requests", "/mentor/mentees", "/mentor/availability", "/mentor/profile",
                            "/bookings"],
     "admin@example.org": ["/admin/people", "/admin/people/new", "/admin/people/1", "/admin/teams",
