@@ -107,17 +107,26 @@ def page(browser, live_server, tmp_path):
     context.close()
 
 
+def sign_in(page, email: str, password: str = DEMO_PASSWORD):
+    """Sign ``page`` in through the sign-in form, as a person would; return it, on the home page."""
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/")
+    return page
+
+
+def second_person(browser, live_server, email: str):
+    """Another person, in a browser context of their own, signed in."""
+    page = browser.new_context(base_url=live_server).new_page()
+    page.set_default_timeout(15_000)
+    return sign_in(page, email)
+
+
 @pytest.fixture
 def login(page):
-    def login_as(email: str, password: str = DEMO_PASSWORD):
-        page.goto("/login")
-        page.get_by_label("Email").fill(email)
-        page.get_by_label("Password", exact=True).fill(password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/")
-        return page
-
-    return login_as
+    return lambda email, password=DEMO_PASSWORD: sign_in(page, email, password)
 
 
 @pytest.fixture

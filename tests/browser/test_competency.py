@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.conftest import second_person
 from tests.browser.test_journeys import _serious_violations
 
 pytestmark = pytest.mark.browser
@@ -23,12 +23,7 @@ def test_a_pm_self_assesses_and_a_lead_validates(page, login, browser, live_serv
     expect(negotiation).to_contain_text("5 Expert")
     expect(negotiation).to_contain_text("self-assessed")
 
-    lead = browser.new_context(base_url=live_server).new_page()
-    lead.goto("/login")
-    lead.get_by_label("Email").fill("lead@example.org")
-    lead.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    lead.get_by_role("button", name="Sign in").click()
-    lead.wait_for_url("**/")
+    lead = second_person(browser, live_server, "lead@example.org")
     lead.goto(f"/people/{person_id('pm@example.org')}/competencies")
     expect(lead.get_by_role("heading", name="Priya Patel's competencies")).to_be_visible()
     lead.get_by_label("Competency", exact=True).select_option(label="Negotiation")

@@ -8,7 +8,7 @@ import pytest
 from icalendar import Calendar
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.conftest import second_person
 
 pytestmark = pytest.mark.browser
 
@@ -30,12 +30,7 @@ def test_a_pm_requests_the_top_match_who_accepts_then_the_pm_books_and_downloads
     page.get_by_role("button", name="Ask for mentoring").click()
     expect(page.get_by_text("Your request is sent")).to_be_visible()
 
-    mentor = browser.new_context(base_url=live_server).new_page()
-    mentor.goto("/login")
-    mentor.get_by_label("Email").fill(mentors[mentor_id])
-    mentor.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    mentor.get_by_role("button", name="Sign in").click()
-    mentor.wait_for_url("**/")
+    mentor = second_person(browser, live_server, mentors[mentor_id])
     mentor.goto("/mentor/requests")
     card = mentor.locator("li.card", has_text="Priya Patel")
     card.get_by_label("Message to Priya Patel").fill("Gladly: bring your current gate pack.")

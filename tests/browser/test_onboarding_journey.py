@@ -19,7 +19,7 @@ import pytest
 import yaml
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.conftest import second_person
 from tests.browser.test_journeys import _serious_violations
 
 pytestmark = pytest.mark.browser
@@ -116,17 +116,6 @@ def answer_correctly(page, qtype: str, question: dict) -> None:
         raise AssertionError(f"the onboarding quiz has a {qtype} question this test does not know how to answer")
 
 
-def sign_in(browser, live_server, email: str):
-    page = browser.new_context(base_url=live_server).new_page()
-    page.set_default_timeout(15_000)
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/")
-    return page
-
-
 def expect_progress(page, done: int, total: int, current: str = "Available") -> None:
     """On the track page: the count, then Done for the first ``done`` steps, ``current`` next, Locked after it."""
     page.goto(f"/tracks/{TRACK}")
@@ -145,7 +134,7 @@ def expect_progress(page, done: int, total: int, current: str = "Available") -> 
 
 def review(browser, live_server, email: str, step_title: str, comment: str) -> None:
     """A reviewer opens their queue, opens the PM's submission for ``step_title`` and approves it."""
-    reviewer = sign_in(browser, live_server, email)
+    reviewer = second_person(browser, live_server, email)
     reviewer.goto("/tracks/reviews")
     expect(reviewer.get_by_role("heading", name="Practice tasks and sessions to review")).to_be_visible()
     reviewer.get_by_role("link", name=f"{PM_NAME}: {step_title}", exact=True).click()
