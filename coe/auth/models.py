@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, ForeignKey, Integer, String, Table, false, true
+from sqlalchemy import (Boolean, CheckConstraint, Column, DateTime, ForeignKey, Integer, String, Table, event, false,
+                        true)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coe.extensions import db
@@ -111,6 +112,14 @@ class Person(db.Model):
     def __repr__(self) -> str:
         return f"<Person {self.email!r}>"
 
+
+
+@event.listens_for(Person.led_teams, "set")
+@event.listens_for(Person.led_teams, "append")
+@event.listens_for(Person.led_teams, "remove")
+def _forget_led_team_ids(person: Person, *_args) -> None:
+    """The ids read with the sign-in no longer hold once the teams change (an admin editing themselves)."""
+    person._led_team_ids = None
 
 
 class SignInLink(db.Model):

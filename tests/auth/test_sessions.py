@@ -148,3 +148,24 @@ def test_sign_ins_over_a_month_past_their_end_are_purged_nightly(app, client, ma
     assert purge_ended_sessions.call_local() == 1
     assert [row.id for row in _sessions(app)] == [recent.id, _other.id, live.id]
     assert client.get("/").status_code == 200
+
+
+def test_the_teams_a_person_leads_come_with_the_sign_in_and_follow_a_change(app, make_person, make_team):
+    from coe.auth import sessions
+
+    north, south = make_team("North"), make_team("South")
+    make_person("lead@example.org", leads=(north, south))
+    make_person("pm@example.org")
+    with app.test_request_context():
+        tokens = {email: sessions.start(db.session.scalar(db.select(Person).where(Person.email == email)))
+                  for email in ("lead@example.org", "pm@example.org")}
+        db.session.commit()
+    with app.test_request_context():
+        lead, pm = sessions.load(tokens["lead@example.org"]), sessions.load(tokens["pm@example.org"])
+        assert lead.led_team_ids == {north, south} and pm.led_team_ids == frozenset()
+        assert lead.roles == ["learner", "lead"] and pm.roles == ["learner"]
+        # Editing the signed-in person's own teams in the same request is seen at once.
+        lead.led_teams = [team for team in lead.led_teams if team.id == south]
+        assert lead.led_team_ids == {south}
+        lead.led_teams.clear()
+        assert lead.led_team_ids == frozenset() and "lead" not in lead.roles
