@@ -12,9 +12,10 @@ from sqlalchemy import and_, case, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from coe.auth.models import Person
 from coe.competency import levels as lv
 from coe.competency.levels import VALIDATING
-from coe.competency.models import Competency, CurrentLevel, Rating
+from coe.competency.models import Competency, CurrentLevel, Rating, RoleProfile, RoleTarget
 from coe.extensions import db
 
 COUNTED = ("self", *sorted(VALIDATING))
@@ -92,3 +93,19 @@ def levels_of(person_ids: Sequence[int]) -> dict[int, dict[str, lv.Current]]:
             .where(CurrentLevel.person_id.in_(list(found)))):
         found[person_id][code] = lv.Current(level, validated_level is not None, self_level, validated_level)
     return found
+
+
+def open_gap_counts(person_ids: Sequence[int]) -> dict[int, int]:
+    """How many live competencies each of these people is below their role's target in (``levels.gaps``
+    with a size above 0), counted in SQL; people with no open gap are left out."""
+    if not person_ids:
+        return {}
+    return dict(db.session.execute(
+        select(Person.id, func.count())
+        .join(RoleProfile, and_(RoleProfile.code == Person.role_profile, RoleProfile.archived_at.is_(None)))
+        .join(RoleTarget, RoleTarget.role_profile_id == RoleProfile.id)
+        .join(Competency, and_(Competency.id == RoleTarget.competency_id, Competency.archived_at.is_(None)))
+        .outerjoin(CurrentLevel, and_(CurrentLevel.person_id == Person.id,
+                                      CurrentLevel.competency_id == RoleTarget.competency_id))
+        .where(Person.id.in_(list(person_ids)), RoleTarget.level > func.coalesce(CurrentLevel.level, 0))
+        .group_by(Person.id)).all())

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from coe.auth.models import Person
+from coe.competency import current
 from coe.extensions import db
 from coe.mentoring import services
 from coe.mentoring.models import (Booking, MentoringSettings, MentorProfile, Mentorship, Notification, SessionNote,
@@ -54,20 +55,6 @@ def _quarter_start(today: dt.date) -> dt.datetime:
     return dt.datetime(today.year, 3 * ((today.month - 1) // 3) + 1, 1, tzinfo=dt.timezone.utc)
 
 
-def _open_gaps(ids: list[int]):
-    """(person, number of live competencies below their role's target), counted in SQL as ``levels.gaps`` does."""
-    from coe.competency.models import Competency, CurrentLevel, RoleProfile, RoleTarget
-
-    return (select(Person.id, func.count())
-            .join(RoleProfile, (RoleProfile.code == Person.role_profile) & RoleProfile.archived_at.is_(None))
-            .join(RoleTarget, RoleTarget.role_profile_id == RoleProfile.id)
-            .join(Competency, (Competency.id == RoleTarget.competency_id) & Competency.archived_at.is_(None))
-            .outerjoin(CurrentLevel, (CurrentLevel.person_id == Person.id)
-                       & (CurrentLevel.competency_id == RoleTarget.competency_id))
-            .where(Person.id.in_(ids), RoleTarget.level > func.coalesce(CurrentLevel.level, 0))
-            .group_by(Person.id))
-
-
 SHOWN = 10  # people named on the dashboard in a list that could hold a whole organisation
 
 
@@ -93,7 +80,7 @@ def team_section(person_ids: Sequence[int]) -> dict | None:
         Booking.starts_at <= services.now())) or 0
     average = db.session.scalar(select(func.avg(SessionRating.stars)).join(Booking, Booking.id == SessionRating.booking_id)
                                 .where(Booking.mentee_id.in_(ids)))
-    open_gaps = dict(db.session.execute(_open_gaps(ids)).all())
+    open_gaps = current.open_gap_counts(ids)
     rows = [{"id": person_id, "name": name, "mentor": mentor_of.get(person_id), "gaps": open_gaps.get(person_id, 0)}
             for person_id, name, _ in people]
     without = sorted((r for r in rows if r["gaps"] and not r["mentor"]), key=lambda r: (-r["gaps"], r["name"]))
