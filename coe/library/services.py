@@ -147,7 +147,7 @@ def browse(params: BrowseInput = BrowseInput()) -> Browse:
     return _browse(params)
 
 
-@per_generation(maxsize=512)
+@per_generation(maxsize=128)  # a page of listings each: a few MB at most
 def _browse(params: BrowseInput) -> Browse:
     kind, tag, competency = params.kind, params.tag, params.competency
     kind_counts, tag_counts, competency_counts = _facet_counts(kind, tag, competency)

@@ -173,3 +173,21 @@ def test_odd_queries_get_a_page_not_an_error(pm_client, query):
 def test_bad_page_numbers_are_clamped(pm_client):
     for page in ("0", "-3", "abc", "99999"):
         assert pm_client.get("/search", query_string={"q": "risk", "page": page}).status_code == 200
+
+
+def test_browse_pages_are_read_again_once_a_sync_changes_the_library(app, pm_client, content_copy):
+    """The browse pages are kept per content generation: a sync that renames a document or changes its
+    summary shows on the next view, on the list and under "Recently updated"."""
+    from coe.content.pipeline import run_sync
+
+    before = pm_client.get("/library?kind=templates").get_data(as_text=True)
+    assert "Decision Log</a>" in before and "Wombat" not in before
+    log = content_copy / "library" / "templates" / "decision-log.md"
+    log.write_text(log.read_text().replace("\ntitle: Decision Log", "\ntitle: Decision Register", 1))
+    charter = content_copy / "library" / "templates" / "project-charter.md"
+    charter.write_text(charter.read_text().replace("\nsummary: ", "\nsummary: Wombat edition. ", 1))
+    with app.app_context():
+        run_sync(str(content_copy))
+    after = pm_client.get("/library?kind=templates").get_data(as_text=True)
+    assert "Decision Log</a>" not in after and "Decision Register</a>" in documents_section(after)
+    assert "Wombat edition." in documents_section(after)
