@@ -12,16 +12,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import shutil
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, insert, select  # noqa: E402
+from inprocess import measure_page  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
 from coe import create_app  # noqa: E402
 from coe.extensions import db  # noqa: E402
@@ -76,19 +75,8 @@ def main() -> None:
         for name, (email, path) in pages.items():
             client = app.test_client()
             client.post("/login", data={"email": email, "password": PASSWORD})
-            for _ in range(3):
-                assert client.get(path).status_code == 200, path
-            statements = []
-            listener = lambda *a: statements.append(1)  # noqa: E731
-            event.listen(engine, "before_cursor_execute", listener)
-            client.get(path)
-            event.remove(engine, "before_cursor_execute", listener)
-            timings = []
-            for _ in range(args.requests):
-                started = time.perf_counter()
-                client.get(path)
-                timings.append((time.perf_counter() - started) * 1000)
-            results[name] = (statistics.median(timings), len(statements))
+            found = measure_page(client, engine, path, args.requests, warm=3)
+            results[name] = (found.median_ms, found.statements)
         with app.app_context():
             db.engine.dispose()
     finally:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -24,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, func, insert, select, text, update  # noqa: E402
+from inprocess import measure_page  # noqa: E402
+from sqlalchemy import func, insert, select, text, update  # noqa: E402
 
 from coe import create_app  # noqa: E402
 from coe.extensions import db  # noqa: E402
@@ -151,19 +151,8 @@ def main() -> None:
         client.post("/login", data={"email": "admin@example.org", "password": PASSWORD})
         results = {}
         for name, path in pages.items():
-            for _ in range(2):
-                assert client.get(path).status_code == 200, path
-            statements = []
-            listener = lambda *a: statements.append(1)  # noqa: E731
-            event.listen(engine, "before_cursor_execute", listener)
-            client.get(path)
-            event.remove(engine, "before_cursor_execute", listener)
-            timings = []
-            for _ in range(args.requests):
-                started = time.perf_counter()
-                response = client.get(path)
-                timings.append((time.perf_counter() - started) * 1000)
-            results[name] = (statistics.median(timings), len(statements), len(response.data))
+            found = measure_page(client, engine, path, args.requests)
+            results[name] = (found.median_ms, found.statements, found.size)
         with app.app_context():
             db.engine.dispose()
     finally:
