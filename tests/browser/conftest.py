@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import fresh_postgres_database, postgres_test_url, worker_suffix
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DEMO_PASSWORD = "browser demo password"
 
@@ -33,19 +35,10 @@ def _free_port() -> int:
 
 def _browser_database(tmp: Path) -> str:
     """A database of its own, so the server's demo data never meets the other tests' cleanup."""
-    url = os.environ.get("COE_TEST_DATABASE_URL")
+    url = postgres_test_url()
     if not url:
         return f"sqlite:///{tmp / 'browser.sqlite3'}"
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    name = f"{parsed.database}_browser"
-    admin = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return parsed.set(database=name).render_as_string(hide_password=False)
+    return fresh_postgres_database(url, worker_suffix("browser"))
 
 
 LIVE_DATABASE: dict[str, str] = {}
