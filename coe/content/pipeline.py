@@ -43,9 +43,13 @@ class SyncReport:
         return f"Content synced (generation {self.generation}): " + (", ".join(parts) or "nothing")
 
 
+# Built once: every request that reads content asks for the generation, and building costs more than running.
+_GENERATION = select(ContentState.generation).where(ContentState.id == 1)
+
+
 def current_generation() -> int:
     """The content generation committed in the database (0 before the first sync)."""
-    return db.session.scalar(select(ContentState.generation).where(ContentState.id == 1)) or 0
+    return db.session.scalar(_GENERATION) or 0
 
 
 def content_state() -> ContentState | None:

@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from coe.auth.models import Person, utcnow
@@ -263,9 +263,13 @@ def _site() -> str:
     return (current_app.config.get("COE_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
 
 
+# Built once: the navigation of every signed-in page shows the count.
+_UNREAD = select(func.count()).select_from(Notification).where(
+    Notification.person_id == bindparam("person_id"), Notification.read_at.is_(None))
+
+
 def unread_count(person_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.person_id == person_id, Notification.read_at.is_(None))) or 0
+    return db.session.scalar(_UNREAD, {"person_id": person_id}) or 0
 
 
 def notifications(person_id: int, limit: int = 50) -> list[Notification]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from flask import url_for
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
@@ -53,9 +53,20 @@ def live_tracks() -> list[Track]:
                                                .order_by(Track.position, Track.title))))
 
 
+# Statements the track page runs on every view, built once (building them cost more than running them).
+_TRACK_BY_SLUG = _with_parts(select(Track).where(Track.slug == bindparam("slug")))
+_COMPLETIONS = select(StepCompletion.step_id, StepCompletion.completed_at).where(
+    StepCompletion.person_id == bindparam("person_id"), StepCompletion.step_id.in_(bindparam("ids", expanding=True)))
+_PENDING = select(StepSubmission.step_id).where(
+    StepSubmission.person_id == bindparam("person_id"), StepSubmission.step_id.in_(bindparam("ids", expanding=True)),
+    StepSubmission.state == "submitted")
+_ENROLMENT = select(Enrolment).where(Enrolment.person_id == bindparam("person_id"),
+                                     Enrolment.track_id == bindparam("track_id"))
+
+
 def get_track(slug: str) -> Track:
     """The track, archived ones included (old links keep working, with a notice), or NotFound."""
-    track = db.session.scalar(_with_parts(select(Track).where(Track.slug == slug)))
+    track = db.session.scalar(_TRACK_BY_SLUG, {"slug": slug})
     if track is None:
         raise NotFound("There is no training track at this address. See all tracks at /tracks.")
     return track
@@ -138,21 +149,17 @@ def _states(track: Track, done: dict[int, dt.datetime], pending: set[int], enrol
 def _completions(person_id: int, step_ids: list[int]) -> dict[int, dt.datetime]:
     if not step_ids:
         return {}
-    return dict(db.session.execute(select(StepCompletion.step_id, StepCompletion.completed_at)
-                                   .where(StepCompletion.person_id == person_id,
-                                          StepCompletion.step_id.in_(step_ids))).all())
+    return dict(db.session.execute(_COMPLETIONS, {"person_id": person_id, "ids": step_ids}).all())
 
 
 def _pending(person_id: int, step_ids: list[int]) -> set[int]:
     if not step_ids:
         return set()
-    return set(db.session.scalars(select(StepSubmission.step_id).where(
-        StepSubmission.person_id == person_id, StepSubmission.step_id.in_(step_ids),
-        StepSubmission.state == "submitted")))
+    return set(db.session.scalars(_PENDING, {"person_id": person_id, "ids": step_ids}))
 
 
 def _enrolment(person_id: int, track_id: int) -> Enrolment | None:
-    return db.session.scalar(select(Enrolment).where(Enrolment.person_id == person_id, Enrolment.track_id == track_id))
+    return db.session.scalar(_ENROLMENT, {"person_id": person_id, "track_id": track_id})
 
 
 def completed_slugs(person_id: int) -> set[str]:
@@ -511,24 +518,33 @@ def _documents_read_in_tracks() -> frozenset[str]:
         .where(TrackStep.kind == "read", TrackStep.archived_at.is_(None), Track.archived_at.is_(None)).distinct()))
 
 
+def _open_read_steps():
+    """The person's open read steps on one document, with how many earlier steps still wait."""
+    earlier = aliased(TrackStep)
+    person_id, document_ref = bindparam("person_id"), bindparam("document_ref")
+    blocked = (select(func.count(earlier.id)).where(
+        earlier.track_id == TrackStep.track_id, earlier.archived_at.is_(None), earlier.position < TrackStep.position,
+        ~exists().where(StepCompletion.person_id == person_id, StepCompletion.step_id == earlier.id))
+        .correlate(TrackStep).scalar_subquery())
+    done = exists().where(StepCompletion.person_id == person_id, StepCompletion.step_id == TrackStep.id)
+    return (select(Track.slug, Track.title, Track.ordered, TrackStep.key, blocked)
+            .join(TrackStep, TrackStep.track_id == Track.id)
+            .join(Enrolment, and_(Enrolment.track_id == Track.id, Enrolment.person_id == person_id))
+            .where(TrackStep.document_ref == document_ref, TrackStep.kind == "read", TrackStep.archived_at.is_(None),
+                   Enrolment.left_at.is_(None), Enrolment.completed_at.is_(None), Track.archived_at.is_(None), ~done)
+            .order_by(Track.title))
+
+
+# Built once: the document page runs it on every view, and building it cost more than running it.
+_OPEN_READ_STEPS = _open_read_steps()
+
+
 def document_panel(person: Person, document_ref: str) -> dict | None:
     """The person's open read steps on this document, each with whether it can be marked now: one query,
     none for a document that no track reads."""
     if document_ref not in _documents_read_in_tracks():
         return None
-    earlier = aliased(TrackStep)
-    blocked = (select(func.count(earlier.id)).where(
-        earlier.track_id == TrackStep.track_id, earlier.archived_at.is_(None), earlier.position < TrackStep.position,
-        ~exists().where(StepCompletion.person_id == person.id, StepCompletion.step_id == earlier.id))
-        .correlate(TrackStep).scalar_subquery())
-    done = exists().where(StepCompletion.person_id == person.id, StepCompletion.step_id == TrackStep.id)
-    rows = db.session.execute(
-        select(Track.slug, Track.title, Track.ordered, TrackStep.key, blocked)
-        .join(TrackStep, TrackStep.track_id == Track.id)
-        .join(Enrolment, and_(Enrolment.track_id == Track.id, Enrolment.person_id == person.id))
-        .where(TrackStep.document_ref == document_ref, TrackStep.kind == "read", TrackStep.archived_at.is_(None),
-               Enrolment.left_at.is_(None), Enrolment.completed_at.is_(None), Track.archived_at.is_(None), ~done)
-        .order_by(Track.title)).all()
+    rows = db.session.execute(_OPEN_READ_STEPS, {"person_id": person.id, "document_ref": document_ref}).all()
     if not rows:
         return None
     return {"steps": [{"slug": slug, "title": title, "key": key, "ready": not ordered or not waiting}
