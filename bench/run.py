@@ -202,14 +202,18 @@ class Server:
                 time.sleep(0.3)
         raise RuntimeError(f"gunicorn did not answer {path} in {timeout:.0f} s")
 
-    def worker_rss_mb(self) -> list[float]:
+    def worker_memory_mb(self) -> list[tuple[float, float]]:
+        """(resident, of which mapped from files) of each worker, in MB. The file-backed part is mostly the
+        search index, which Whoosh maps from disk: those pages are shared by the workers and the page cache."""
         sizes = []
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
                 fields = stat.read_text().rsplit(")", 1)[1].split()
                 if int(fields[1]) == self.process.pid:
                     status = (stat.parent / "status").read_text()
-                    sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
+                    rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
+                    mapped = int(re.search(r"RssFile:\s+(\d+)", status).group(1)) / 1024
+                    sizes.append((rss, mapped))
             except (OSError, AttributeError, IndexError):
                 continue
         return sorted(sizes)
@@ -353,7 +357,7 @@ def main() -> None:
                 results.append(measure(name, coe, paths, args, cookie, work))
             except (urllib.error.HTTPError, RuntimeError) as error:
                 skipped.append(f"{name}: {error}")
-        memory = coe.worker_rss_mb()
+        memory = coe.worker_memory_mb()
     finally:
         for server in servers:
             server.stop()
@@ -374,7 +378,8 @@ def main() -> None:
               f"| {r.p99_ms:>5.1f} ms | {r.errors:>6} | {r.rps / ceiling:>6.3f} |")
     for line in skipped:
         print(f"not measured: {line}")
-    print(f"\ncoe worker resident memory after the run: {', '.join(f'{m:.0f} MB' for m in memory)}")
+    print(f"\ncoe worker resident memory after the run: "
+          f"{', '.join(f'{rss:.0f} MB ({mapped:.0f} MB of it mapped from files)' for rss, mapped in memory)}")
     print(f"suite took {time.monotonic() - started:.0f} s")
 
 
