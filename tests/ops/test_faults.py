@@ -276,6 +276,7 @@ class Proxy:
         self.target, self.port = target, _free_port()
         self.connections: list[socket.socket] = []
         self.listener: socket.socket | None = None
+        self.lock = threading.Lock()
         self.up()
 
     def up(self) -> None:
@@ -290,7 +291,12 @@ class Proxy:
                 listener.close()
                 return
             server = socket.create_connection(self.target)
-            self.connections += [client, server]
+            with self.lock:
+                if listener is not self.listener:  # cut while this connection was being made
+                    client.close()
+                    server.close()
+                    continue
+                self.connections += [client, server]
             for a, b in ((client, server), (server, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
@@ -309,18 +315,21 @@ class Proxy:
                     pass
 
     def cut(self) -> None:
+        with self.lock:
+            listener, self.listener = self.listener, None
         try:
-            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread; close alone would not
+            listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread; close alone would not
         except OSError:
             pass
-        self.listener.close()
-        for s in self.connections:
+        listener.close()
+        with self.lock:
+            connections, self.connections = self.connections, []
+        for s in connections:
             try:
                 s.shutdown(socket.SHUT_RDWR)
-                s.close()
             except OSError:
-                pass
-        self.connections.clear()
+                pass  # already shut down by its pipe when the other side closed
+            s.close()
 
 
 @pytest.mark.skipif(not os.environ.get("COE_TEST_DATABASE_URL", "").startswith("postgresql"),
@@ -343,3 +352,4 @@ def test_postgresql_going_away_answers_503_and_the_site_recovers_without_restart
     proxy.up()
     assert client.get("/library").status_code == 200  # the pool's pre-ping replaces the dead connections
     assert client.get("/healthz").status_code == 200
+    proxy.cut()  # close the proxy's sockets
