@@ -64,11 +64,14 @@ _ENROLMENT = select(Enrolment).where(Enrolment.person_id == bindparam("person_id
                                      Enrolment.track_id == bindparam("track_id"))
 
 
+NO_SUCH_TRACK = "There is no training track at this address. See all tracks at /tracks."
+
+
 def get_track(slug: str) -> Track:
     """The track, archived ones included (old links keep working, with a notice), or NotFound."""
     track = db.session.scalar(_TRACK_BY_SLUG, {"slug": slug})
     if track is None:
-        raise NotFound("There is no training track at this address. See all tracks at /tracks.")
+        raise NotFound(NO_SUCH_TRACK)
     return track
 
 
@@ -188,8 +191,22 @@ def progress(track: Track, person_id: int) -> Progress:
     return result
 
 
+@per_generation(maxsize=64)
+def _track_as_shown(slug: str) -> Track | None:
+    """The track with its audience, competencies and steps, read once per content generation (tracks change
+    only by a content sync) and detached from every session: the track page only reads it."""
+    track = db.session.scalar(_TRACK_BY_SLUG, {"slug": slug})
+    if track is not None:
+        for part in (track, *track.steps):  # audience and competencies follow the track (their cascade)
+            db.session.expunge(part)
+    return track
+
+
 def track_page(slug: str, person: Person) -> Progress:
-    return progress(get_track(slug), person.id)
+    track = _track_as_shown(slug)
+    if track is None:
+        raise NotFound(NO_SUCH_TRACK)
+    return progress(track, person.id)
 
 
 # --- enrolment ---------------------------------------------------------------------------

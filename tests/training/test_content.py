@@ -174,3 +174,19 @@ def test_an_unchanged_sync_changes_no_track_and_a_removed_track_is_archived(app,
         assert report.counts["tracks archived"] == 1
         assert services.get_track("agile-delivery").archived_at is not None
         assert "agile-delivery" not in {t.slug for t in services.live_tracks()}
+
+
+def test_the_track_page_shows_a_synced_change_on_the_next_view(app, content_copy, pm_client):
+    """The track page keeps the track per content generation: a sync's new title and steps show at once."""
+    page = pm_client.get("/tracks/new-pm-onboarding").get_data(as_text=True)
+    assert "New PM onboarding" in page and "Escalating Well" not in page and "Stage-Gate Governance" in page
+    path = content_copy / "tracks" / "new-pm-onboarding.yml"
+    text = path.read_text().replace('title: "New PM onboarding', 'title: "Onboarding for new PMs', 1)
+    start, end = text.index("  - id: read-stage-gates"), text.index("  - id: read-lifecycle-tailoring")
+    path.write_text(text[:start] + "  - id: read-escalation\n    kind: read\n    document: practices/escalation\n"
+                    + text[end:])
+    with app.app_context():
+        run_sync(str(content_copy))
+    page = pm_client.get("/tracks/new-pm-onboarding").get_data(as_text=True)
+    assert "Onboarding for new PMs" in page and "New PM onboarding" not in page
+    assert "Escalating Well" in page and "Stage-Gate Governance" not in page
