@@ -448,9 +448,22 @@ def mentees_of(mentor: Person) -> list[Mentorship]:
                                    .order_by(Mentorship.answered_at.desc())))
 
 
+# Built once: a mentor's page runs these on every view.
+_ACTIVE_MENTORSHIP = select(Mentorship).where(Mentorship.mentor_id == bindparam("mentor_id"),
+                                              Mentorship.mentee_id == bindparam("mentee_id"),
+                                              Mentorship.state == "active")
+_WINDOWS = select(AvailabilityWindow).where(AvailabilityWindow.mentor_id == bindparam("mentor_id")).order_by(
+    AvailabilityWindow.weekday, AvailabilityWindow.start_time)
+_EXCEPTIONS = select(AvailabilityException).where(
+    AvailabilityException.mentor_id == bindparam("mentor_id"), AvailabilityException.day >= bindparam("since")
+).order_by(AvailabilityException.day)
+_BUSY = select(Booking.starts_at, Booking.ends_at).where(
+    Booking.mentor_id == bindparam("mentor_id"), Booking.state == "booked", Booking.ends_at > bindparam("after"),
+    Booking.starts_at < bindparam("before"), Booking.id != bindparam("ignore"))
+
+
 def active_mentorship(mentor_id: int, mentee_id: int) -> Mentorship | None:
-    return db.session.scalar(select(Mentorship).where(Mentorship.mentor_id == mentor_id,
-                                                      Mentorship.mentee_id == mentee_id, Mentorship.state == "active"))
+    return db.session.scalar(_ACTIVE_MENTORSHIP, {"mentor_id": mentor_id, "mentee_id": mentee_id})
 
 
 # --- Availability ----------------------------------------------------------------------------------------------------
@@ -488,11 +501,9 @@ def remove_availability(mentor: Person, kind: str, item_id: int) -> None:
 
 
 def availability(mentor_id: int) -> tuple[list[AvailabilityWindow], list[AvailabilityException]]:
-    windows = list(db.session.scalars(select(AvailabilityWindow).where(AvailabilityWindow.mentor_id == mentor_id)
-                                      .order_by(AvailabilityWindow.weekday, AvailabilityWindow.start_time)))
-    exceptions = list(db.session.scalars(select(AvailabilityException).where(
-        AvailabilityException.mentor_id == mentor_id, AvailabilityException.day >= now().date() - dt.timedelta(days=1))
-        .order_by(AvailabilityException.day)))
+    windows = list(db.session.scalars(_WINDOWS, {"mentor_id": mentor_id}))
+    exceptions = list(db.session.scalars(_EXCEPTIONS, {"mentor_id": mentor_id,
+                                                       "since": now().date() - dt.timedelta(days=1)}))
     return windows, exceptions
 
 
@@ -506,12 +517,10 @@ def free_slots(mentor_id: int, at: dt.datetime | None = None, ignore_booking: in
     profile = mentor_profile(mentor_id)
     at = at or now()
     windows, exceptions = availability(mentor_id)
-    query = select(Booking.starts_at, Booking.ends_at).where(
-        Booking.mentor_id == mentor_id, Booking.state == "booked",
-        Booking.ends_at > at - dt.timedelta(days=1), Booking.starts_at < at + dt.timedelta(days=profile.horizon_days + 1))
-    if ignore_booking is not None:
-        query = query.where(Booking.id != ignore_booking)
-    busy = [(_utc(start), _utc(end)) for start, end in db.session.execute(query)]
+    busy = [(_utc(start), _utc(end)) for start, end in db.session.execute(_BUSY, {
+        "mentor_id": mentor_id, "after": at - dt.timedelta(days=1),
+        "before": at + dt.timedelta(days=profile.horizon_days + 1),
+        "ignore": ignore_booking if ignore_booking is not None else 0})]  # ids start at 1
     return slots.free_slots(
         [slots.Window(w.weekday, w.start_time, w.end_time) for w in windows],
         [slots.Exception_(e.day, e.blocked, e.start_time, e.end_time) for e in exceptions],

@@ -23,9 +23,13 @@ bp = Blueprint("mentoring", __name__)
 SLOT_DAYS = 21  # free slots shown on a mentor's page
 
 
+def _competency_pairs() -> list[tuple[str, str]]:
+    """(code, name) of every live competency, by name."""
+    return sorted(competency_names().items(), key=lambda item: item[1])
+
+
 def _competency_choices(blank: str | None = None):
-    pairs = sorted(competency_names().items(), key=lambda item: item[1])
-    return choices(([("", blank)] if blank is not None else []) + pairs)
+    return choices(([("", blank)] if blank is not None else []) + _competency_pairs())
 
 
 def _parse_start(value: str) -> dt.datetime:
@@ -65,15 +69,20 @@ def _mentor_page(mentor_id: int, request_form: RequestForm | None = None, book_f
     mentorship = services.active_mentorship(mentor_id, current_user.id)
     free = services.free_slots(mentor_id)
     shown = [slot for slot in free if slot.start < services.now() + dt.timedelta(days=SLOT_DAYS)]
-    request_form = request_form or RequestForm()
-    request_form.focus.choices = _competency_choices()
-    book_form = book_form or BookForm()
-    book_form.competency.choices = _competency_choices("— none —")
+    # Each form only where the page shows it: booking for the mentor's mentee, the request for anyone else.
+    if mentorship is not None:
+        book_form = book_form or BookForm()
+        book_form.competency.choices = _competency_choices("— none —")
+    elif mentor_id != current_user.id:
+        request_form = request_form or RequestForm()
+        request_form.focus.choices = _competency_choices()
     level_of = services.validated_levels([mentor_id]).get(mentor_id, {})
     return render_template("mentoring/mentor.html", profile=profile, mentor=profile.person, mentorship=mentorship,
                            slots=shown, bio=services.bio_html(profile.bio), names=competency_names(),
                            levels=level_of, request_form=request_form, book_form=book_form,
-                           language_name=language_name, zone=current_user.time_zone or "UTC"), status
+                           language_name=language_name, zone=current_user.time_zone or "UTC",
+                           focus_choices=_competency_pairs(),
+                           focus_selected=set(request_form.focus.data or ()) if request_form else set()), status
 
 
 @bp.route("/mentors/<int:mentor_id>")
