@@ -8,6 +8,7 @@ make a query strict: every word must match, as written (Whoosh's AND group).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Callable, Sequence
@@ -155,6 +156,14 @@ def _analysed(text: str) -> list[str]:
     return [token.text for token in ANALYZER(text)]
 
 
+@functools.lru_cache(maxsize=8)
+def _acronym_tables(synonyms: tuple[tuple[str, str], ...]
+                    ) -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], str]]:
+    """Acronym -> analysed expansion, and back: the same for every search until the synonyms change."""
+    analysed = [(acronym, tuple(_analysed(expansion))) for acronym, expansion in synonyms]
+    return dict(analysed), {expansion: acronym for acronym, expansion in analysed}
+
+
 def _expand_acronyms(query: Query, text: str, synonyms: Sequence[Sequence[str]]) -> Query:
     """Inside the parsed query: an acronym term also matches its expansion, a quoted expansion its acronym.
 
@@ -163,15 +172,14 @@ def _expand_acronyms(query: Query, text: str, synonyms: Sequence[Sequence[str]])
     """
     if not synonyms:
         return query
-    by_acronym = {acronym: _analysed(expansion) for acronym, expansion in synonyms}
-    by_expansion = {tuple(_analysed(expansion)): acronym for acronym, expansion in synonyms}
+    by_acronym, by_expansion = _acronym_tables(tuple((acronym, expansion) for acronym, expansion in synonyms))
 
     def expand(node: Query) -> Query | None:
         if isinstance(node, Term) and node.fieldname in TEXT_FIELDS and node.startchar is not None:
             typed = text[node.startchar:node.endchar].lower()
             expansion = by_acronym.get(typed)
             if expansion:
-                return Or([node, Phrase(node.fieldname, expansion, boost=node.boost)])
+                return Or([node, Phrase(node.fieldname, list(expansion), boost=node.boost)])
         if isinstance(node, Phrase) and node.fieldname in TEXT_FIELDS:
             acronym = by_expansion.get(tuple(node.words))
             if acronym:
