@@ -40,9 +40,11 @@ def post_fork(server, worker):
 
 
 def worker_exit(server, worker):
-    """Write the document views this worker counted but has not written yet."""
+    """Write the document views this worker counted but has not written yet; then, if the worker is
+    ending normally (recycled, or the server stopping), end its process at once (coe.serving.end_worker)."""
     from coe.extensions import db
     from coe.library.services import view_counter
+    from coe.serving import end_worker
 
     app = server.app.callable
     if app is not None:
@@ -51,3 +53,4 @@ def worker_exit(server, worker):
                 view_counter().flush()
             finally:
                 db.session.remove()
+            end_worker(worker)

@@ -1,4 +1,4 @@
-"""What gunicorn needs from coe beyond the app: an access log that never writes a secret.
+"""What gunicorn needs from coe beyond the app: an access log that never writes a secret, and a quick exit.
 
 Some addresses carry a secret in their path: a sign-in or password link (``/password/set/<secret>``)
 and a private calendar feed. Access logs are read by more people than the database, and kept
@@ -7,7 +7,10 @@ longer, so those parts of a path are replaced by ``[redacted]`` before a line is
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+import sys
 
 from gunicorn.glogging import Logger, SafeAtoms
 
@@ -46,3 +49,27 @@ class RedactingLogger(Logger):
     styles and scripts it loads), and any header or environment value a custom format names."""
 
     atoms_wrapper_class = RedactingAtoms
+
+
+def end_worker(worker) -> None:
+    """End a gunicorn worker's process now, without tearing down its interpreter, when it is ending normally.
+
+    Called last in ``worker_exit``, inside an app context, once the worker's own state is written. A
+    worker recycled after ``max_requests`` spent about 0.6 s freeing every object of its interpreter
+    before exiting, and the master replaces a worker only once it has exited: with two workers, that
+    was a window with one worker or none, the p99 of a busy site's fastest pages (300-500 ms). The
+    engine is disposed and the log handlers flushed first, which is all that teardown did that matters.
+
+    Only a worker that booted and is leaving with exit status 0 ends here: a worker that failed to boot
+    leaves with gunicorn's own status, which the master reads to stop retrying.
+    """
+    from coe.extensions import db
+
+    leaving = sys.exc_info()[1]
+    if not getattr(worker, "booted", False) or not isinstance(leaving, SystemExit) or leaving.code not in (None, 0):
+        return
+    db.engine.dispose()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

@@ -46,10 +46,10 @@ def _env(app, tmp_path: Path, **extra) -> dict[str, str]:
 
 
 class Gunicorn:
-    def __init__(self, app, tmp_path: Path, workers: int = 2):
+    def __init__(self, app, tmp_path: Path, workers: int = 2, **settings: str):
         self.port = _free_port()
         self.log = tmp_path / "gunicorn.log"
-        env = _env(app, tmp_path, COE_BIND=f"127.0.0.1:{self.port}", COE_WORKERS=str(workers))
+        env = _env(app, tmp_path, COE_BIND=f"127.0.0.1:{self.port}", COE_WORKERS=str(workers), **settings)
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"), "coe:create_app()"],
@@ -90,8 +90,8 @@ class Gunicorn:
 def gunicorn(app, tmp_path):
     servers = []
 
-    def start(workers: int = 2) -> Gunicorn:
-        server = Gunicorn(app, tmp_path, workers)
+    def start(workers: int = 2, **settings: str) -> Gunicorn:
+        server = Gunicorn(app, tmp_path, workers, **settings)
         servers.append(server)
         return server
 
@@ -158,6 +158,36 @@ def _people_like(app, prefix: str) -> int:
         count = db.session.scalar(select(func.count(Person.id)).where(Person.email.like(f"{prefix}%")))
         db.session.remove()
         return count
+
+
+def test_a_recycled_worker_writes_the_views_it_counted_and_is_replaced(app, gunicorn, make_person):
+    """A worker recycled after its maximum of requests ends its process at once (coe.serving.end_worker),
+    having first written the document views it was holding; the master starts another in its place."""
+    from coe.library.models import Document, DocumentViewDay
+
+    make_person("pm@example.org")
+    # One worker, recycled after 20 requests; views are held in the worker until it ends.
+    server = gunicorn(workers=1, COE_MAX_REQUESTS="20", COE_MAX_REQUESTS_JITTER="0",
+                      COE_VIEW_FLUSH_SECONDS="3600")
+    [first] = server.workers()
+    browser = Browser(server.url)
+    browser.sign_in("pm@example.org")
+    for _ in range(5):
+        assert browser.get("/library/templates/risk-register")[0] == 200
+    for _ in range(40):
+        if server.workers() not in ([first], []):
+            break
+        browser.get("/healthz")
+    else:
+        raise AssertionError(f"the worker was not recycled:\n{server.log.read_text()}")
+    assert first not in server.workers()
+    assert browser.get("/library")[0] == 200  # the replacement serves, with the sign-in intact
+    with app.app_context():
+        counted = db.session.scalar(select(func.sum(DocumentViewDay.count)).join(Document).where(
+            Document.kind == "templates", Document.slug == "risk-register"))
+    assert counted == 5
+    log = server.log.read_text()
+    assert "Autorestarting worker after current request" in log and "Traceback" not in log
 
 
 def test_a_worker_killed_mid_import_leaves_all_or_nothing_and_is_replaced(app, gunicorn, make_person):
