@@ -70,19 +70,20 @@ def _mentor_page(mentor_id: int, request_form: RequestForm | None = None, book_f
     free = services.free_slots(mentor_id)
     shown = [slot for slot in free if slot.start < services.now() + dt.timedelta(days=SLOT_DAYS)]
     # Each form only where the page shows it: booking for the mentor's mentee, the request for anyone else.
+    pairs, selected = _competency_pairs(), set()
     if mentorship is not None:
         book_form = book_form or BookForm()
         book_form.competency.choices = _competency_choices("— none —")
     elif mentor_id != current_user.id:
         request_form = request_form or RequestForm()
-        request_form.focus.choices = _competency_choices()
+        request_form.focus.choices = choices(pairs)
+        selected = set(request_form.focus.data or ())
     level_of = services.validated_levels([mentor_id]).get(mentor_id, {})
     return render_template("mentoring/mentor.html", profile=profile, mentor=profile.person, mentorship=mentorship,
                            slots=shown, bio=services.bio_html(profile.bio), names=competency_names(),
                            levels=level_of, request_form=request_form, book_form=book_form,
                            language_name=language_name, zone=current_user.time_zone or "UTC",
-                           focus_choices=_competency_pairs(),
-                           focus_selected=set(request_form.focus.data or ()) if request_form else set()), status
+                           focus_choices=pairs, focus_selected=selected), status
 
 
 @bp.route("/mentors/<int:mentor_id>")

@@ -80,3 +80,40 @@ def test_mentoring_pages_have_no_serious_accessibility_violations(page, login, e
     for path in [p for p in PAGES_BY_ROLE[email] if "mentor" in p or "booking" in p or "notification" in p]:
         page.goto(path)
         assert _serious_violations(page) == [], path
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, PHONE], ids=["desktop", "phone"])
+def test_a_mentors_page_fits_the_screen_and_its_focus_list_can_be_picked_from(page, login, viewport, tmp_path):
+    """A mentor's page, whose focus options the template writes itself, at desktop width and on a phone."""
+    page.set_viewport_size(viewport)
+    login("pm@example.org")
+    page.goto("/mentors")
+    page.locator("li.card h2 a").first.click()
+    page.wait_for_url("**/mentors/*")
+    assert overflow(page) <= 0
+    focus = page.get_by_label("Focus competencies")
+    assert focus.evaluate("select => select.multiple") and focus.locator("option").count() >= 20
+    focus.select_option(["risk-management", "stakeholder-engagement"])
+    assert focus.evaluate("select => [...select.selectedOptions].map(o => o.value)") == [
+        "risk-management", "stakeholder-engagement"]
+    box = focus.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+    assert _serious_violations(page) == []
+    page.screenshot(path=str(tmp_path / f"mentor-{viewport['width']}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("email", ["pm@example.org", "admin@example.org"])
+@pytest.mark.parametrize("width", [1000, 1280])
+def test_the_navigation_fits_a_laptop_screen_with_a_usable_search_box(page, login, email, width):
+    """Between the phone menu and a wide screen the navigation takes a second row rather than running off
+    the right edge (at 1,280 px it ran 20 px past it, and squeezed the search box to a sliver)."""
+    page.set_viewport_size({"width": width, "height": 900})
+    login(email)
+    page.goto("/")
+    assert overflow(page) <= 0
+    assert page.get_by_label("Search the library").bounding_box()["width"] >= 200
+    account = page.get_by_role("button", name=NAMES[email])
+    box = account.bounding_box()
+    assert box["x"] + box["width"] <= width
+    account.click()
+    assert page.get_by_role("button", name="Sign out", exact=True).is_visible()

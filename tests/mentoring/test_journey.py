@@ -86,6 +86,26 @@ def test_pm_finds_asks_is_accepted_books_and_gets_a_calendar_file(app, mentoring
     assert "Off sick" in pm.get("/notifications").get_data(as_text=True)
 
 
+def test_a_refused_request_shows_the_form_again_with_the_focus_picked_and_the_reason(app, mentoring):
+    """The focus options are written by the page itself: a refused request keeps what was picked."""
+    pm = logged_in(app, "pm@example.org")
+    path = f"/mentors/{mentoring['mentor']}"
+    page = pm.get(path).get_data(as_text=True)
+    assert '<option value="risk-management">' in page and "selected" not in page.split('id="focus"')[1][:4000]
+    response = pm.submit(f"{path}/request", {"goals": "", "focus": ["risk-management", "stakeholder-engagement"],
+                                              "send_request": "y"}, page=path)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert '<option value="risk-management" selected>' in page
+    assert '<option value="stakeholder-engagement" selected>' in page
+    assert '<option value="governance">' in page
+    assert "This field is required." in page
+    with app.app_context():
+        from coe.mentoring.models import Mentorship
+
+        assert db.session.scalar(select(Mentorship.id)) is None
+
+
 def test_a_second_booking_of_a_taken_slot_gets_the_just_taken_page(app, mentoring):
     pair(app, mentoring, "pm")
     pair(app, mentoring, "other")
