@@ -363,8 +363,8 @@ def main() -> None:
         memory = coe.worker_memory_mb()
         # The ceiling again at the end: a shared machine's speed drifts over a run, and the ratios are to the
         # mean of both hello-world runs. The Jinja page's two figures show how far the machine moved.
-        results += [measure("hello world, again", hello, ["/"], args, None, work),
-                    measure("Jinja page over one query, again", page, ["/"], args, None, work)]
+        hello_again = measure("hello world, again", hello, ["/"], args, None, work)
+        results += [hello_again, measure("Jinja page over one query, again", page, ["/"], args, None, work)]
     finally:
         for server in servers:
             server.stop()
@@ -373,7 +373,7 @@ def main() -> None:
         else:
             shutil.rmtree(work, ignore_errors=True)
 
-    ceiling = (results[0].rps + results[-2].rps) / 2
+    ceiling = (results[0].rps + hello_again.rps) / 2
     print(f"\ngunicorn, 2 sync workers, wrk -t2 -c{args.connections}; {args.warmup:.0f} s warm-up (cold) then "
           f"{args.seconds:.0f} s measured per route; SQLite unless --database-url\n")
     print(f"| {'route':<36} | {'req/s':>8} | {'cold req/s':>10} | {'first':>8} | {'p50':>8} | {'p99':>8} "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 import pytest
 
@@ -114,3 +115,19 @@ def test_the_access_logger_redacts_every_address_field():
     assert secret not in lines[0]
     assert lines[0].count("[redacted]") >= 6, lines[0]
     assert "/calendar/[redacted]" in lines[0] and "/password/set/[redacted]" in lines[0]
+
+
+@pytest.mark.parametrize("booted, code", [(False, 0), (True, 3), (True, 1)])
+def test_a_worker_leaving_with_an_error_or_before_booting_keeps_gunicorns_exit_status(app, booted, code):
+    """end_worker ends the process only for a booted worker leaving with status 0; otherwise gunicorn's
+    own exit status (which its master reads, to stop restarting a worker that cannot boot) stands."""
+    from types import SimpleNamespace
+
+    from coe.serving import end_worker
+
+    with pytest.raises(SystemExit) as leaving, app.app_context():
+        try:
+            sys.exit(code)
+        finally:
+            end_worker(SimpleNamespace(booted=booted))  # returns: the process is still here
+    assert leaving.value.code == code

@@ -161,8 +161,9 @@ def _people_like(app, prefix: str) -> int:
 
 
 def test_a_recycled_worker_writes_the_views_it_counted_and_is_replaced(app, gunicorn, make_person):
-    """A worker recycled after its maximum of requests ends its process at once (coe.serving.end_worker),
-    having first written the document views it was holding; the master starts another in its place."""
+    """A worker recycled after its maximum of requests (which ends its process through
+    coe.serving.end_worker) has first written the document views it was holding, and the master starts
+    another in its place."""
     from coe.library.models import Document, DocumentViewDay
 
     make_person("pm@example.org")
